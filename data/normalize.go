@@ -1,0 +1,41 @@
+package data
+
+// Per-dataset normalisation constants, applied as (x/255 - mean) / std.
+var (
+	mnistMean  = []float64{0.1307}
+	mnistStd   = []float64{0.3081}
+	fmnistMean = []float64{0.2860}
+	fmnistStd  = []float64{0.3530}
+	cifarMean  = []float64{0.4914, 0.4822, 0.4465}
+	cifarStd   = []float64{0.2470, 0.2435, 0.2616}
+)
+
+// byteLUT maps every byte value to its normalised float32.
+func byteLUT(mean, std float64) *[256]float32 {
+	var t [256]float32
+	for v := range t {
+		t[v] = float32((float64(v)/255 - mean) / std)
+	}
+	return &t
+}
+
+// channelLUTs builds one lookup table per channel.
+func channelLUTs(mean, std []float64) []*[256]float32 {
+	luts := make([]*[256]float32, len(mean))
+	for c := range mean {
+		luts[c] = byteLUT(mean[c], std[c])
+	}
+	return luts
+}
+
+// normalizeInto converts one image of planar bytes (channel after channel,
+// each plane bytes long) into dst using the per-channel tables.
+func normalizeInto(dst []float32, pix []byte, luts []*[256]float32, plane int) {
+	for c, lut := range luts {
+		p := pix[c*plane : (c+1)*plane]
+		d := dst[c*plane : (c+1)*plane]
+		for i, v := range p {
+			d[i] = lut[v]
+		}
+	}
+}

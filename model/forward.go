@@ -1,0 +1,86 @@
+package model
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+var noBias = ts.NewTensor()
+
+// Forward runs the network on a batch x ([N, C, H, W]); train selects
+// batch-norm's training mode. The caller drops the result; x is not dropped.
+func (n *Net) Forward(x *ts.Tensor, train bool) *ts.Tensor {
+	return n.forward(n.Arch.Layers, "", x, train)
+}
+
+// forward runs layers on x. Intermediate tensors are dropped as soon as the
+// next one exists; autograd keeps what backward needs on the C++ side.
+func (n *Net) forward(ls []Layer, prefix string, x *ts.Tensor, train bool) *ts.Tensor {
+	cur := x
+	for i, l := range ls {
+		path := prefix + itoa(i)
+		next := n.layer(path, l, cur, train)
+		if m, ok := n.unitMasks[path]; ok {
+			next = next.MustMul(m, true)
+		}
+		if cur != x {
+			cur.MustDrop()
+		}
+		cur = next
+	}
+	if cur == x {
+		// Keep the contract that the result is the caller's to drop.
+		return x.MustShallowClone()
+	}
+	return cur
+}
+
+func (n *Net) layer(path string, l Layer, x *ts.Tensor, train bool) *ts.Tensor {
+	switch l.Kind {
+	case KLinear:
+		w := n.T[path+".weight"].MustT(false)
+		defer w.MustDrop()
+		if b, ok := n.T[path+".bias"]; ok {
+			return b.MustAddmm(x, w, false)
+		}
+		return x.MustMm(w, false)
+	case KConv:
+		b, ok := n.T[path+".bias"]
+		if !ok {
+			b = noBias
+		}
+		s, p := []int64{l.Stride, l.Stride}, []int64{l.Pad, l.Pad}
+		return ts.MustConv2d(x, n.T[path+".weight"], b, s, p, []int64{1, 1}, 1)
+	case KBN:
+		return ts.MustBatchNorm(x, n.T[path+".weight"], n.T[path+".bias"],
+			n.T[path+".running_mean"], n.T[path+".running_var"], train, 0.1, 1e-5, false)
+	case KReLU:
+		return x.MustRelu(false)
+	case KMaxPool:
+		k, s, p := []int64{l.Kernel, l.Kernel}, []int64{l.Stride, l.Stride}, []int64{l.Pad, l.Pad}
+		return x.MustMaxPool2d(k, s, p, []int64{1, 1}, false, false)
+	case KGAP:
+		return x.MustMeanDim([]int64{2, 3}, false, gotch.Float, false)
+	case KFlatten:
+		return x.MustFlatten(1, -1, false)
+	case KBlock:
+		body := n.forward(l.Body, path+".body.", x, train)
+		var sum *ts.Tensor
+		if len(l.Short) > 0 {
+			sc := n.forward(l.Short, path+".shortcut.", x, train)
+			sum = body.MustAdd(sc, true)
+			sc.MustDrop()
+		} else {
+			sum = body.MustAdd(x, true)
+		}
+		return sum.MustRelu(true)
+	}
+	panic("model: unknown layer kind " + l.Kind)
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}

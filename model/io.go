@@ -1,0 +1,78 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Save writes the parameters to path (libtorch's named-tensor archive, ".ot")
+// and the architecture next to it as arch.json is the caller's business.
+// The file is written to a temporary name first and renamed.
+func (n *Net) Save(path string) error {
+	var named []ts.NamedTensor
+	for _, k := range n.names {
+		named = append(named, ts.NamedTensor{Name: k, Tensor: n.T[k]})
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := ts.SaveMulti(named, tmp); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load reads parameters saved by Save into a new network of arch a.
+func Load(a Arch, path string, dev gotch.Device) (*Net, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	n, err := New(a, dev, InitDefault, 0)
+	if err != nil {
+		return nil, err
+	}
+	named, err := ts.LoadMultiWithDevice(path, dev)
+	if err != nil {
+		n.Drop()
+		return nil, fmt.Errorf("load model %s: %w", path, err)
+	}
+	got := map[string]*ts.Tensor{}
+	for _, t := range named {
+		got[t.Name] = t.Tensor
+	}
+	for _, k := range n.names {
+		t, ok := got[k]
+		if !ok {
+			n.Drop()
+			return nil, fmt.Errorf("load model %s: no tensor %q for arch %s", path, k, a.Name)
+		}
+		want, have := n.T[k].MustSize(), t.MustSize()
+		if fmt.Sprint(want) != fmt.Sprint(have) {
+			n.Drop()
+			return nil, fmt.Errorf("load model %s: %s has shape %v, arch wants %v", path, k, have, want)
+		}
+		n.T[k].MustDrop()
+		n.set(k, t, n.buffer[k])
+		delete(got, k)
+	}
+	for k, t := range got {
+		t.MustDrop()
+		n.Drop()
+		return nil, fmt.Errorf("load model %s: unexpected tensor %q", path, k)
+	}
+	return n, nil
+}
+
+// CopyFrom copies every parameter of src (same arch) into n.
+func (n *Net) CopyFrom(src *Net) {
+	ts.NoGrad(func() {
+		for _, k := range n.names {
+			n.T[k].Copy_(src.T[k])
+		}
+	})
+}

@@ -1,0 +1,158 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// TrainOptions configure Train.
+type TrainOptions struct {
+	Epochs      int
+	BatchSize   int
+	Optimizer   string // adam | sgd
+	LR          float64
+	Momentum    float64 // sgd
+	WeightDecay float64
+	Schedule    string // constant | step | cosine (per epoch)
+	StepEpochs  int
+	Gamma       float64
+	Seed        int64 // shuffling
+	// Epoch, if set, is called after every epoch with its mean training loss.
+	Epoch func(epoch int, loss float64, d time.Duration) error
+}
+
+// LRAt is the learning rate of an epoch (0-based) under the schedule.
+func (o TrainOptions) LRAt(epoch int) float64 {
+	switch o.Schedule {
+	case "step":
+		if o.StepEpochs > 0 {
+			return o.LR * math.Pow(o.Gamma, float64(epoch/o.StepEpochs))
+		}
+	case "cosine":
+		if o.Epochs > 0 {
+			return o.LR * 0.5 * (1 + math.Cos(math.Pi*float64(epoch)/float64(o.Epochs)))
+		}
+	}
+	return o.LR
+}
+
+func newOptimizer(o TrainOptions, params []*ts.Tensor) (*ts.COptimizer, error) {
+	var opt *ts.COptimizer
+	var err error
+	switch o.Optimizer {
+	case "adam", "":
+		opt, err = ts.Adam(o.LR, 0.9, 0.999, o.WeightDecay)
+	case "sgd":
+		opt, err = ts.Sgd(o.LR, o.Momentum, 0, o.WeightDecay, false)
+	default:
+		return nil, fmt.Errorf("unknown optimizer %q (adam | sgd)", o.Optimizer)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	if err := opt.AddParameters(params); err != nil {
+		opt.Drop()
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	return opt, nil
+}
+
+// Train fits n on the training batch with cross-entropy. Weight masks, if
+// any, are re-applied after every step so pruned weights stay zero.
+// The calling goroutine must be locked to its OS thread (grad mode is per thread).
+func Train(n *Net, train *Batch, o TrainOptions) error {
+	if o.BatchSize < 1 {
+		return fmt.Errorf("train: batch size %d", o.BatchSize)
+	}
+	opt, err := newOptimizer(o, n.Trainable())
+	if err != nil {
+		return err
+	}
+	defer opt.Drop()
+	n.Remask()
+	rng := rand.New(rand.NewSource(o.Seed))
+	for epoch := 0; epoch < o.Epochs; epoch++ {
+		start := time.Now()
+		if err := opt.SetLearningRate(o.LRAt(epoch)); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		perm := rng.Perm(train.N)
+		idx := make([]int64, len(perm))
+		for i, p := range perm {
+			idx[i] = int64(p)
+		}
+		order := ts.MustOfSlice(idx)
+		if n.Device != gotch.CPU {
+			order = order.MustTo(n.Device, true)
+		}
+		var sum float64
+		steps := 0
+		for s := 0; s < train.N; s += o.BatchSize {
+			b := min(o.BatchSize, train.N-s)
+			bi := order.MustNarrow(0, int64(s), int64(b), false)
+			x := train.X.MustIndexSelect(0, bi, false)
+			y := train.Y.MustIndexSelect(0, bi, false)
+			bi.MustDrop()
+			logits := n.Forward(x, true)
+			loss := logits.MustLogSoftmax(1, gotch.Float, true).MustNllLoss(y, noBias, 1, -100, true)
+			opt.ZeroGrad()
+			loss.MustBackward()
+			if err := opt.Step(); err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+			n.Remask()
+			sum += loss.MustFloat64Value([]int64{})
+			steps++
+			loss.MustDrop()
+			x.MustDrop()
+			y.MustDrop()
+		}
+		order.MustDrop()
+		if o.Epoch != nil {
+			if err := o.Epoch(epoch, sum/float64(max(steps, 1)), time.Since(start)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Remask zeroes pruned weights again (no-op without weight masks).
+func (n *Net) Remask() {
+	if len(n.WeightMasks) == 0 {
+		return
+	}
+	ts.NoGrad(func() {
+		for _, k := range sortedKeys(n.WeightMasks) {
+			n.T[k].MustMul_(n.WeightMasks[k])
+		}
+	})
+}
+
+// Predict returns the predicted class and the summed cross-entropy of every
+// row of b, in eval mode, without gradients.
+func Predict(n *Net, b *Batch, chunk int) ([]int32, float64) {
+	preds := make([]int32, 0, b.N)
+	var loss float64
+	ts.NoGrad(func() {
+		for s := 0; s < b.N; s += chunk {
+			c := b.Narrow(s, min(chunk, b.N-s))
+			logits := n.Forward(c.X, false)
+			l := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(c.Y, noBias, 2, -100, true)
+			loss += l.MustFloat64Value([]int64{})
+			l.MustDrop()
+			am := logits.MustArgmax([]int64{1}, false, true)
+			for _, p := range am.Int64Values(true) {
+				preds = append(preds, int32(p))
+			}
+			c.X.MustDrop()
+			c.Y.MustDrop()
+		}
+	})
+	return preds, loss
+}

@@ -1,0 +1,96 @@
+package results
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Stat is the mean and sample standard deviation of one quantity over the
+// runs of a group. Std is 0 for a group of one.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+// GroupRow summarises the runs (usually seeds) that share a dataset, model,
+// granularity, algorithm and target sparsity.
+type GroupRow struct {
+	Dataset     string  `json:"dataset"`
+	Model       string  `json:"model"`
+	Granularity string  `json:"granularity"`
+	Algorithm   string  `json:"algorithm"`
+	Target      float64 `json:"target_sparsity"`
+	N           int     `json:"n"`
+
+	Accuracy    Stat `json:"final_accuracy"`
+	Compression Stat `json:"final_compression"`
+	F1          Stat `json:"final_f1"`
+	FLOPs       Stat `json:"final_flops"`
+
+	Runs []*Run `json:"-"` // the group's runs, in input order
+}
+
+type groupKey struct {
+	dataset, model, granularity, algorithm string
+	target                                 float64
+}
+
+// Group groups runs by (dataset, model, granularity, algorithm,
+// target_sparsity) and summarises each group's final network. Groups come
+// out sorted by that key; nil runs are skipped.
+func Group(runs []*Run) []GroupRow {
+	index := map[groupKey]int{}
+	var rows []GroupRow
+	for _, r := range runs {
+		if r == nil {
+			continue
+		}
+		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target}
+		i, ok := index[k]
+		if !ok {
+			i = len(rows)
+			index[k] = i
+			rows = append(rows, GroupRow{Dataset: k.dataset, Model: k.model,
+				Granularity: k.granularity, Algorithm: k.algorithm, Target: k.target})
+		}
+		rows[i].Runs = append(rows[i].Runs, r)
+	}
+	for i := range rows {
+		g := &rows[i]
+		g.N = len(g.Runs)
+		g.Accuracy = stat(g.Runs, func(r *Run) float64 { return r.Final.Accuracy })
+		g.Compression = stat(g.Runs, func(r *Run) float64 { return r.Final.Compression })
+		g.F1 = stat(g.Runs, func(r *Run) float64 { return r.Final.F1 })
+		g.FLOPs = stat(g.Runs, func(r *Run) float64 { return float64(r.Final.FLOPs) })
+	}
+	slices.SortStableFunc(rows, func(a, b GroupRow) int {
+		return cmp.Or(strings.Compare(a.Dataset, b.Dataset), strings.Compare(a.Model, b.Model),
+			strings.Compare(a.Granularity, b.Granularity), strings.Compare(a.Algorithm, b.Algorithm),
+			cmp.Compare(a.Target, b.Target))
+	})
+	return rows
+}
+
+// stat computes the mean and sample (n-1) standard deviation, two-pass.
+func stat(runs []*Run, get func(*Run) float64) Stat {
+	n := float64(len(runs))
+	if n == 0 {
+		return Stat{}
+	}
+	var sum float64
+	for _, r := range runs {
+		sum += get(r)
+	}
+	mean := sum / n
+	if n < 2 {
+		return Stat{Mean: mean}
+	}
+	var ss float64
+	for _, r := range runs {
+		d := get(r) - mean
+		ss += d * d
+	}
+	return Stat{Mean: mean, Std: math.Sqrt(ss / (n - 1))}
+}

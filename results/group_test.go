@@ -1,0 +1,52 @@
+package results
+
+import (
+	"math"
+	"testing"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9*math.Max(1, math.Abs(b)) }
+
+func TestGroup(t *testing.T) {
+	runs := []*Run{
+		sampleRun("e", 1, 0.98, 2),
+		sampleRun("e", 2, 0.97, 3),
+		sampleRun("e", 3, 0.99, 4),
+		sampleRun("e", 4, 0.90, 5),
+		nil,
+	}
+	runs[0].Final.FLOPs, runs[1].Final.FLOPs, runs[2].Final.FLOPs = 100, 200, 600
+	runs[3].Algorithm = "random"
+	groups := Group(runs)
+	if len(groups) != 2 {
+		t.Fatalf("got %d groups, want 2", len(groups))
+	}
+	g := groups[0]
+	if g.Algorithm != "genetic" || g.N != 3 || len(g.Runs) != 3 || g.Target != 0.5 {
+		t.Fatalf("first group = %+v", g)
+	}
+	// accuracy: mean 0.98, std sqrt((0+1e-4+1e-4)/2) = 0.01.
+	// compression 2,3,4: mean 3, std 1. F1 = accuracy - 0.001.
+	// FLOPs 100,200,600: mean 300, std sqrt((4e4+1e4+9e4)/2) = sqrt(7e4).
+	checks := []struct {
+		name      string
+		got, want Stat
+	}{
+		{"accuracy", g.Accuracy, Stat{0.98, 0.01}},
+		{"compression", g.Compression, Stat{3, 1}},
+		{"f1", g.F1, Stat{0.979, 0.01}},
+		{"flops", g.FLOPs, Stat{300, math.Sqrt(7e4)}},
+	}
+	for _, c := range checks {
+		if !near(c.got.Mean, c.want.Mean) || !near(c.got.Std, c.want.Std) {
+			t.Errorf("%s = %+v, want %+v", c.name, c.got, c.want)
+		}
+	}
+	one := groups[1]
+	if one.Algorithm != "random" || one.N != 1 || one.Accuracy != (Stat{0.90, 0}) {
+		t.Errorf("single-run group = %+v", one)
+	}
+	if len(Group(nil)) != 0 {
+		t.Error("Group(nil) not empty")
+	}
+}
