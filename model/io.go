@@ -18,7 +18,7 @@ func (n *Net) Save(path string) error {
 		named = append(named, ts.NamedTensor{Name: k, Tensor: n.T[k]})
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := ts.SaveMulti(named, tmp); err != nil {
+	if err := ts.SaveMultiNew(named, tmp); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -42,4 +42,3 @@ func (n *Net) WeightMagnitudes() map[string][]float32 {
 	}
 	return out
 }
-

@@ -39,7 +39,9 @@ func Names() []string {
 }
 
 // Convolutional reports whether an architecture has conv layers (channel granularity applies).
-func Convolutional(arch string) bool { return arch == "lenet5" || arch == "resnet20" || arch == "resnet18" }
+func Convolutional(arch string) bool {
+	return arch == "lenet5" || arch == "resnet20" || arch == "resnet18"
+}
 
 // Build returns the architecture s names.
 func Build(s Spec) (Arch, error) {
