@@ -39,14 +39,14 @@ func (n *Net) Count() Counts {
 }
 
 // Latency is the median forward time in milliseconds of a batch of the
-// given size (eval mode, no gradients), over runs after a warm-up.
+// given size (eval mode, no gradients), over runs after a warm-up of 10.
 func Latency(n *Net, batch, runs int) float64 {
 	in := n.Arch.Input
 	x := ts.MustRandn([]int64{int64(batch), in[0], in[1], in[2]}, gotch.Float, n.Device)
 	defer x.MustDrop()
 	times := make([]float64, 0, runs)
 	ts.NoGrad(func() {
-		for i := 0; i < runs+3; i++ {
+		for i := 0; i < runs+10; i++ {
 			start := time.Now()
 			y := n.Forward(x, false)
 			if n.Device != gotch.CPU {
@@ -54,7 +54,7 @@ func Latency(n *Net, batch, runs int) float64 {
 			}
 			d := time.Since(start)
 			y.MustDrop()
-			if i >= 3 {
+			if i >= 10 {
 				times = append(times, float64(d.Microseconds())/1000)
 			}
 		}

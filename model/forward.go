@@ -10,15 +10,21 @@ var noBias = ts.NewTensor()
 // Forward runs the network on a batch x ([N, C, H, W]); train selects
 // batch-norm's training mode. The caller drops the result; x is not dropped.
 func (n *Net) Forward(x *ts.Tensor, train bool) *ts.Tensor {
-	return n.forward(n.Arch.Layers, "", x, train)
+	return n.forward(n.Arch.Layers, "", 0, x, train)
+}
+
+// ForwardRange runs top-level layers [from, to) on x, an activation of the
+// shape layer `from` expects. Fitness evaluation uses it to share a prefix.
+func (n *Net) ForwardRange(from, to int, x *ts.Tensor, train bool) *ts.Tensor {
+	return n.forward(n.Arch.Layers[from:to], "", from, x, train)
 }
 
 // forward runs layers on x. Intermediate tensors are dropped as soon as the
 // next one exists; autograd keeps what backward needs on the C++ side.
-func (n *Net) forward(ls []Layer, prefix string, x *ts.Tensor, train bool) *ts.Tensor {
+func (n *Net) forward(ls []Layer, prefix string, first int, x *ts.Tensor, train bool) *ts.Tensor {
 	cur := x
 	for i, l := range ls {
-		path := prefix + itoa(i)
+		path := prefix + itoa(first+i)
 		next := n.layer(path, l, cur, train)
 		if m, ok := n.unitMasks[path]; ok {
 			next = next.MustMul(m, true)
@@ -64,10 +70,10 @@ func (n *Net) layer(path string, l Layer, x *ts.Tensor, train bool) *ts.Tensor {
 	case KFlatten:
 		return x.MustFlatten(1, -1, false)
 	case KBlock:
-		body := n.forward(l.Body, path+".body.", x, train)
+		body := n.forward(l.Body, path+".body.", 0, x, train)
 		var sum *ts.Tensor
 		if len(l.Short) > 0 {
-			sc := n.forward(l.Short, path+".shortcut.", x, train)
+			sc := n.forward(l.Short, path+".shortcut.", 0, x, train)
 			sum = body.MustAdd(sc, true)
 			sc.MustDrop()
 		} else {

@@ -16,7 +16,12 @@ func TestThreadsAndSeed(t *testing.T) {
 		Seed(42)
 		x := ts.MustRandn([]int64{5}, gotch.Float, gotch.CPU)
 		defer x.MustDrop()
-		return x.Float32Values()
+		v := x.Float64Values()
+		out := make([]float32, len(v))
+		for i, f := range v {
+			out[i] = float32(f)
+		}
+		return out
 	}
 	a, b := draw(), draw()
 	for i := range a {

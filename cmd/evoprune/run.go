@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/evoprune/evoprune/experiments"
+	"github.com/evoprune/evoprune/results"
+	"github.com/spf13/cobra"
+)
+
+func runCmd() *cobra.Command {
+	var out, resume string
+	var sets []string
+	c := &cobra.Command{
+		Use:   "run CONFIG.yaml [--out DIR] [--set key.path=value]... | run --resume RUN_DIR",
+		Short: "Run one experiment: train or load the dense model, search a prune mask, rebuild, fine-tune, report",
+		Long: `Runs one experiment and writes a run directory <out>/<name>/<run-id>/ with
+config.yaml, metrics.json, history.csv, mask.json, model.ot, arch.json,
+checkpoint/ and log.txt. The dense model is cached under <out>/.cache, keyed by
+model, data, training config and seed, so later experiments reuse it.
+
+--resume RUN_DIR continues an interrupted run from its last search checkpoint
+and ends with the same result as an uninterrupted run.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var cfg string
+			switch {
+			case resume != "" && len(args) == 0:
+				cfg = filepath.Join(resume, results.ConfigFile)
+				if out == "" {
+					// runs/<name>/<id>: the root is two levels up.
+					out = filepath.Dir(filepath.Dir(filepath.Clean(resume)))
+				}
+			case resume == "" && len(args) == 1:
+				cfg = args[0]
+			default:
+				return usage(fmt.Errorf("run takes a CONFIG.yaml, or --resume RUN_DIR without one"))
+			}
+			if out == "" {
+				out = "runs"
+			}
+			e, err := experiments.LoadWith(cfg, sets)
+			if err != nil {
+				return usage(err)
+			}
+			_, err = experiments.Run(e, experiments.RunOptions{Out: out, Resume: resume, Stdout: cmd.OutOrStdout()})
+			return err
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "root folder for run directories (default runs)")
+	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value, e.g. --set search.population=16 (repeatable)")
+	c.Flags().StringVar(&resume, "resume", "", "continue the interrupted run in this directory")
+	return c
+}
+
+func validateCmd() *cobra.Command {
+	var sets []string
+	c := &cobra.Command{
+		Use:   "validate CONFIG.yaml",
+		Short: "Check an experiment or sweep file without running it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sweep, err := experiments.IsSweepFile(args[0])
+			if err != nil {
+				return usage(err)
+			}
+			if sweep {
+				_, trials, err := experiments.LoadSweep(args[0])
+				if err != nil {
+					return usage(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (sweep of %d trials)\n", args[0], len(trials))
+				return nil
+			}
+			if _, err := experiments.LoadWith(args[0], sets); err != nil {
+				return usage(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
+			return nil
+		},
+	}
+	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value before checking")
+	return c
+}

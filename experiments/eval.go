@@ -1,0 +1,60 @@
+package experiments
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/evoprune/evoprune/data"
+	"github.com/evoprune/evoprune/internal/torchrt"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+	"github.com/sugarme/gotch"
+)
+
+// EvalResult is a saved model's test-set evaluation.
+type EvalResult struct {
+	Accuracy  float64 `json:"accuracy"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Params    int64   `json:"params"`
+}
+
+// Eval reloads a run's final network (model.ot + arch.json) and its data,
+// and evaluates it on the test set.
+func Eval(dir string) (*EvalResult, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rd, err := results.OpenRunDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	e, err := Load(rd.File(results.ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	arch, err := model.LoadArch(rd.File(results.ArchFile))
+	if err != nil {
+		return nil, err
+	}
+	torchrt.SetThreads(e.Threads)
+	dev := gotch.CPU
+	if e.Device != "cpu" {
+		dev = gotch.CudaIfAvailable()
+	}
+	n, err := model.Load(arch, rd.File(results.ModelFile), dev)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Drop()
+	d := e.Data
+	sp, err := data.Load(data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
+		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples})
+	if err != nil {
+		return nil, fmt.Errorf("eval %s: %w", dir, err)
+	}
+	test := model.ToDevice(sp.Test, dev)
+	defer test.Drop()
+	s := scores(n, test, sp.Test)
+	return &EvalResult{Accuracy: s.Accuracy, Precision: s.Precision, Recall: s.Recall, F1: s.F1, Params: model.Params(arch)}, nil
+}

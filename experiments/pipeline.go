@@ -1,0 +1,274 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/evoprune/evoprune/data"
+	"github.com/evoprune/evoprune/fitness"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+)
+
+// RunOptions say where a run writes and whether it resumes.
+type RunOptions struct {
+	Out    string    // root of run directories (default "runs")
+	Resume string    // an interrupted run directory to continue
+	Stdout io.Writer // progress and summary (also copied to log.txt)
+	// Stop, if set, is called after every search generation; a non-nil error
+	// stops the run there (tests use it to interrupt a run).
+	Stop func(generation int) error
+}
+
+// Outcome is a finished run.
+type Outcome struct {
+	Dir string
+	Run *results.Run
+}
+
+// Run executes one experiment: load data → dense model (trained or cached)
+// → search → rebuild → reconstruct → evaluate dense / masked / final → write
+// the run directory. It must run on one OS thread (libtorch's grad mode is
+// per thread), so it locks the calling goroutine.
+func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer func() {
+		// gotch reports libtorch failures by panicking; a run reports them as errors.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("run %s: %v", e.Name, r)
+		}
+	}()
+	start := time.Now()
+	p, err := open(e, o)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+
+	splits, err := p.loadData()
+	if err != nil {
+		return nil, err
+	}
+	defer splits.drop()
+
+	dense, err := p.denseModel(splits)
+	if err != nil {
+		return nil, err
+	}
+	defer dense.Drop()
+	denseM := p.measure("dense", dense, splits)
+
+	mask, err := p.search(dense, splits)
+	if err != nil {
+		return nil, err
+	}
+
+	masked, err := mask.apply(dense)
+	if err != nil {
+		return nil, err
+	}
+	defer masked.Drop()
+	maskedM := p.measure("masked", masked, splits)
+
+	t := time.Now()
+	final, err := mask.rebuild(masked)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { final.Drop() }()
+	diff := maxAbsDiff(masked, final, splits.test, 1000)
+	p.secs.Rebuild = time.Since(t).Seconds()
+	// The masked network computes with exactly the rebuilt network's weights.
+	p.effective(&maskedM, final.Count())
+	p.printf("rebuild: %s -> %s, max |logits(rebuilt) - logits(masked)| = %.3g on 1000 test samples\n",
+		dense.Describe(), final.Describe(), diff)
+
+	t = time.Now()
+	if final, err = p.reconstruct(final, mask, splits); err != nil {
+		return nil, err
+	}
+	p.secs.Finetune = time.Since(t).Seconds()
+	finalM := p.measure("final", final, splits)
+
+	p.secs.Total = time.Since(start).Seconds()
+	run := p.record(denseM, maskedM, finalM, diff)
+	if err := p.write(run, mask, final); err != nil {
+		return nil, err
+	}
+	p.summary(run)
+	return &Outcome{Dir: p.dir.Path, Run: run}, nil
+}
+
+// splits holds the data on the device; val is cut to fitness.eval_samples
+// for the search, valFull serves reporting.
+type splits struct {
+	*data.Splits
+	train, valFull, val, test *model.Batch
+}
+
+func (s *splits) drop() {
+	if s.val != s.valFull {
+		s.val.Drop()
+	}
+	s.train.Drop()
+	s.valFull.Drop()
+	s.test.Drop()
+}
+
+func (p *pipeline) loadData() (*splits, error) {
+	d := p.e.Data
+	cfg := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: p.e.Seed,
+		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples}
+	sp, err := data.Load(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.printf("data: %s train %d, validation %d, test %d\n", sp.Name, sp.Train.N, sp.Val.N, sp.Test.N)
+	s := &splits{Splits: sp}
+	s.train = model.ToDevice(sp.Train, p.dev)
+	s.valFull = model.ToDevice(sp.Val, p.dev)
+	s.val = s.valFull
+	if n := p.e.Search.Fitness.EvalSamples; n > 0 && n < sp.Val.N {
+		s.val = model.ToDevice(sp.Val.Head(n), p.dev)
+	}
+	s.test = model.ToDevice(sp.Test, p.dev)
+	return s, nil
+}
+
+// denseModel loads model.checkpoint, or a cached dense model trained with the
+// same model, data, training config and seed, or trains one and caches it.
+func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
+	arch, err := p.arch(s.Splits)
+	if err != nil {
+		return nil, err
+	}
+	p.denseArch = arch
+	if ck := p.e.Model.Checkpoint; ck != "" {
+		n, err := model.Load(arch, ck, p.dev)
+		if err != nil {
+			return nil, err
+		}
+		p.printf("dense: loaded %s from %s\n", n.Describe(), ck)
+		return n, nil
+	}
+	cache := filepath.Join(p.o.Out, ".cache", "dense", p.e.Hash("model", "data", "train", "seed")[:16])
+	weights := filepath.Join(cache, results.ModelFile)
+	if _, err := os.Stat(weights); err == nil {
+		n, err := model.Load(arch, weights, p.dev)
+		if err == nil {
+			p.printf("dense: %s from cache %s\n", n.Describe(), cache)
+			return n, nil
+		}
+		p.printf("dense: cache unreadable (%v); training again\n", err)
+	}
+	n, err := model.New(arch, p.dev, model.Init(p.e.Model.Init), p.e.Seed)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	tr := p.e.Train
+	p.printf("dense: training %s, %d epochs\n", n.Describe(), tr.Epochs)
+	err = model.Train(n, s.train, model.TrainOptions{
+		Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
+		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
+		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: p.e.Seed,
+		Epoch: p.epochPrinter("train", tr.Epochs, n, s.valFull),
+	})
+	if err != nil {
+		n.Drop()
+		return nil, err
+	}
+	p.secs.Train = time.Since(t).Seconds()
+	if err := os.MkdirAll(cache, 0o755); err == nil {
+		if err := n.Save(weights); err != nil {
+			p.printf("dense: not cached: %v\n", err)
+		}
+	}
+	return n, nil
+}
+
+func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
+	var widths []int64
+	for _, w := range p.e.Model.Widths {
+		widths = append(widths, int64(w))
+	}
+	sh := s.Train.Shape
+	return model.Build(model.Spec{Arch: p.e.Model.Arch, Widths: widths,
+		Input: [3]int64{int64(sh[0]), int64(sh[1]), int64(sh[2])}, Classes: int64(s.Train.Classes)})
+}
+
+func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
+	return func(epoch int, loss float64, d time.Duration) error {
+		acc := accuracy(n, val)
+		p.printf("%s: epoch %d/%d  loss %.4f  val acc %.2f%%  (%.1fs)\n", what, epoch+1, epochs, loss, 100*acc, d.Seconds())
+		return nil
+	}
+}
+
+// measure evaluates a network on the test set (reporting only) and the
+// validation set, and measures its size and latency.
+func (p *pipeline) measure(what string, n *model.Net, s *splits) results.Metrics {
+	sc := scores(n, s.test, s.Test)
+	c := n.Count()
+	m := results.Metrics{
+		Accuracy: sc.Accuracy, Precision: sc.Precision, Recall: sc.Recall, F1: sc.F1,
+		ValAccuracy:   accuracy(n, s.valFull),
+		Params:        c.Params,
+		NonzeroParams: c.NonzeroParams,
+		FLOPs:         c.FLOPs,
+		LatencyB1:     model.Latency(n, 1, 21),
+		LatencyB256:   model.Latency(n, 256, 21),
+		Architecture:  n.Arch.Widths(),
+	}
+	dense := n.Arch.Dense
+	if dense == 0 {
+		dense = c.Prunable
+	}
+	m.Sparsity = 1 - float64(c.NonzeroPrune)/float64(dense)
+	if m.NonzeroParams > 0 {
+		m.Compression = float64(p.denseParams) / float64(m.NonzeroParams)
+	}
+	if what == "dense" {
+		p.denseParams = c.Params
+		m.Compression = 1
+	}
+	p.printf("%s: test acc %.2f%%  F1 %.4f  params %d (non-zero %d)  sparsity %.2f%%  FLOPs %d  latency b1 %.3f ms, b256 %.3f ms\n",
+		what, 100*m.Accuracy, m.F1, m.Params, m.NonzeroParams, 100*m.Sparsity, m.FLOPs, m.LatencyB1, m.LatencyB256)
+	return m
+}
+
+// effective sets the non-zero figures of a masked network from the rebuilt
+// network that computes the same function.
+func (p *pipeline) effective(m *results.Metrics, c model.Counts) {
+	if c.NonzeroParams < m.NonzeroParams {
+		m.NonzeroParams = c.NonzeroParams
+		m.Sparsity = 1 - float64(c.NonzeroPrune)/float64(p.denseArch.Dense)
+		m.Compression = float64(p.denseParams) / float64(c.NonzeroParams)
+	}
+}
+
+func scores(n *model.Net, b *model.Batch, set *data.Set) fitness.Scores {
+	preds, _ := model.Predict(n, b, 1000)
+	c, err := fitness.NewConfusion(set.Classes, set.Y, preds)
+	if err != nil {
+		return fitness.Scores{}
+	}
+	return c.Scores()
+}
+
+func accuracy(n *model.Net, b *model.Batch) float64 {
+	preds, _ := model.Predict(n, b, 1000)
+	y := model.Host(b.Y)
+	correct := 0
+	for i, p := range preds {
+		if float32(p) == y[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(max(len(preds), 1))
+}

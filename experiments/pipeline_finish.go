@@ -1,0 +1,205 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/evoprune/evoprune/fitness"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/search"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/sugarme/gotch/ts"
+)
+
+// reconstruct recovers accuracy after the rebuild: choose the starting
+// weights (keep / rewind to the dense initialisation / reinit), then fine-tune.
+func (p *pipeline) reconstruct(final *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
+	r := p.e.Reconstruct
+	switch r.Method {
+	case "refit", "refit+finetune":
+		return final, fmt.Errorf("reconstruct.method %q is not available yet", r.Method)
+	}
+	switch r.Init {
+	case "rewind", "reinit":
+		start, err := p.restart(final, m, r.Init)
+		if err != nil {
+			return final, err
+		}
+		final.Drop()
+		final = start
+	}
+	if r.Method == "none" || r.Epochs == 0 {
+		return final, nil
+	}
+	batch := r.BatchSize
+	if batch == 0 {
+		batch = p.e.Train.BatchSize
+	}
+	err := model.Train(final, s.train, model.TrainOptions{
+		Epochs: r.Epochs, BatchSize: batch, Optimizer: p.e.Train.Optimizer, LR: r.LR,
+		Momentum: p.e.Train.Momentum, WeightDecay: p.e.Train.WeightDecay, Schedule: r.Schedule,
+		StepEpochs: p.e.Train.StepEpochs, Gamma: p.e.Train.Gamma, Seed: p.e.Seed + 1,
+		Epoch: p.epochPrinter("finetune", r.Epochs, final, s.valFull),
+	})
+	return final, err
+}
+
+// restart builds the rebuilt architecture's starting weights: the dense
+// network's initial values for the surviving structure (rewind, as in the
+// Lottery Ticket procedure) or a fresh initialisation (reinit). Weight masks
+// carry over so pruned weights stay pruned.
+func (p *pipeline) restart(final *model.Net, m *prunedMask, how string) (*model.Net, error) {
+	if how == "reinit" {
+		n, err := model.New(final.Arch, final.Device, model.Init(p.e.Model.Init), p.e.Seed+2)
+		if err != nil {
+			return nil, err
+		}
+		if final.WeightMasks != nil {
+			n.WeightMasks = cloneMasks(final.WeightMasks)
+			n.Remask()
+		}
+		return n, nil
+	}
+	init, err := model.New(p.denseArch, final.Device, model.Init(p.e.Model.Init), p.e.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer init.Drop()
+	if m.kind == fitness.Weights {
+		init.WeightMasks = fitness.WeightMasks(m.bits, init)
+		init.Remask()
+	}
+	n, err := init.Rebuild(m.units)
+	if err != nil {
+		return nil, err
+	}
+	if final.WeightMasks != nil {
+		n.WeightMasks = cloneMasks(final.WeightMasks)
+		n.Remask()
+	}
+	return n, nil
+}
+
+func cloneMasks(m map[string]*ts.Tensor) map[string]*ts.Tensor {
+	out := map[string]*ts.Tensor{}
+	for k, v := range m {
+		out[k] = v.MustDetachCopy(false)
+	}
+	return out
+}
+
+// maxAbsDiff compares two networks' logits on the first n rows of b.
+func maxAbsDiff(a, b *model.Net, data *model.Batch, n int) float64 {
+	var d float64
+	ts.NoGrad(func() {
+		x := data.X.MustNarrow(0, 0, int64(min(n, data.N)), false)
+		defer x.MustDrop()
+		ya, yb := a.Forward(x, false), b.Forward(x, false)
+		diff := ya.MustSub(yb, true).MustAbs(true)
+		for _, v := range model.Host(diff) {
+			d = math.Max(d, float64(v))
+		}
+		diff.MustDrop()
+		yb.MustDrop()
+	})
+	return d
+}
+
+func (p *pipeline) record(dense, masked, final results.Metrics, diff float64) *results.Run {
+	return &results.Run{
+		Name: p.e.Name, RunID: filepath.Base(p.dir.Path), Seed: p.e.Seed,
+		Model: p.e.Model.Arch, Dataset: p.e.Data.Dataset, Granularity: p.e.Prune.Granularity,
+		Algorithm: p.e.Search.Algorithm, Target: p.e.Prune.TargetSparsity,
+		Dense: dense, Masked: masked, Final: final, RebuildMaxAbsDiff: diff,
+		Search: p.searchSum, Seconds: p.secs,
+	}
+}
+
+// maskFile is mask.json: which units / weights the search kept.
+type maskFile struct {
+	Granularity string           `json:"granularity"`
+	Target      float64          `json:"target_sparsity"`
+	Layers      []maskLayer      `json:"layers"`
+	Kept        map[string][]int `json:"kept_units,omitempty"` // unit granularities
+	Removed     map[string][]int `json:"removed_units"`        // by the rebuild
+	Bits        *search.Mask     `json:"weight_bits,omitempty"`
+}
+
+type maskLayer struct {
+	Name string `json:"name"`
+	Size int    `json:"size"`
+	Kept int    `json:"kept"`
+}
+
+func (p *pipeline) write(run *results.Run, m *prunedMask, final *model.Net) error {
+	mf := maskFile{Granularity: p.e.Prune.Granularity, Target: p.e.Prune.TargetSparsity, Removed: map[string][]int{}}
+	off := m.space.Offsets()
+	for i, seg := range m.space.Segments {
+		k := 0
+		for j := 0; j < seg.Size; j++ {
+			if m.bits.Get(off[i] + j) {
+				k++
+			}
+		}
+		mf.Layers = append(mf.Layers, maskLayer{seg.Name, seg.Size, k})
+	}
+	for g, keep := range m.units {
+		for i, k := range keep {
+			if !k {
+				mf.Removed[g] = append(mf.Removed[g], i)
+			}
+		}
+	}
+	if m.kind == fitness.Units {
+		mf.Kept = map[string][]int{}
+		for g, keep := range m.units {
+			for i, k := range keep {
+				if k {
+					mf.Kept[g] = append(mf.Kept[g], i)
+				}
+			}
+		}
+	} else {
+		mf.Bits = &m.bits
+	}
+	if err := results.WriteJSON(p.dir.File(results.MaskFile), mf); err != nil {
+		return err
+	}
+	arch, err := json.MarshalIndent(final.Arch, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := results.WriteFileAtomic(p.dir.File(results.ArchFile), arch); err != nil {
+		return err
+	}
+	if err := final.Save(p.dir.File(results.ModelFile)); err != nil {
+		return err
+	}
+	// metrics.json last: its presence marks a finished run.
+	return p.dir.WriteMetrics(run)
+}
+
+// summary prints the closing table and the run directory.
+func (p *pipeline) summary(r *results.Run) {
+	t := tablewriter.NewTable(p.out, tablewriter.WithHeaderAutoFormat(tw.Off))
+	t.Header("network", "architecture", "test acc", "F1", "val acc", "params", "non-zero", "sparsity", "compression", "FLOPs", "latency b1 ms", "latency b256 ms")
+	for _, row := range []struct {
+		name string
+		m    results.Metrics
+	}{{"dense", r.Dense}, {"masked", r.Masked}, {"final", r.Final}} {
+		m := row.m
+		t.Append(row.name, fmt.Sprint(m.Architecture), pct(m.Accuracy), fmt.Sprintf("%.4f", m.F1), pct(m.ValAccuracy),
+			fmt.Sprint(m.Params), fmt.Sprint(m.NonzeroParams), pct(m.Sparsity), fmt.Sprintf("%.2fx", m.Compression),
+			fmt.Sprint(m.FLOPs), fmt.Sprintf("%.3f", m.LatencyB1), fmt.Sprintf("%.3f", m.LatencyB256))
+	}
+	t.Render()
+	p.printf("rebuild max abs diff %.3g; seconds: train %.1f, search %.1f, rebuild %.1f, finetune %.1f, total %.1f\n",
+		r.RebuildMaxAbsDiff, r.Seconds.Train, r.Seconds.Search, r.Seconds.Rebuild, r.Seconds.Finetune, r.Seconds.Total)
+	p.printf("run: %s\n", p.dir.Path)
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }

@@ -1,0 +1,180 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/evoprune/evoprune/fitness"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/search"
+)
+
+// prunedMask is a search's answer in the network's terms.
+type prunedMask struct {
+	kind   fitness.Granularity
+	groups []*model.Group // Units
+	space  search.Space
+	bits   search.Mask
+	units  model.UnitMask // the units the rebuild removed (weights: dead units)
+}
+
+// granularity maps prune.granularity onto what a mask covers.
+func (p *pipeline) granularity(n *model.Net) (fitness.Granularity, []*model.Group, error) {
+	all := model.Groups(n.Arch)
+	pick := func(conv bool) []*model.Group {
+		var gs []*model.Group
+		for _, g := range all {
+			if g.Conv == conv {
+				gs = append(gs, g)
+			}
+		}
+		return gs
+	}
+	switch g := p.e.Prune.Granularity; g {
+	case "neuron":
+		return fitness.Units, pick(false), nil
+	case "channel":
+		return fitness.Units, pick(true), nil
+	case "weight":
+		return fitness.Weights, nil, nil
+	default:
+		return "", nil, fmt.Errorf("prune.granularity %q is not available yet", g)
+	}
+}
+
+func (p *pipeline) objective() search.Objective {
+	f := p.e.Search.Fitness
+	return search.Objective{Name: f.Objective, Lambda: f.Lambda, Budgeted: f.Objective == search.AccuracyAtSparsity}
+}
+
+// search finds the mask; every fitness value it uses is on the validation split.
+func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
+	kind, groups, err := p.granularity(dense)
+	if err != nil {
+		return nil, err
+	}
+	space, err := fitness.Space(dense, kind, groups, p.e.Prune.TargetSparsity)
+	if err != nil {
+		return nil, err
+	}
+	ev := fitness.NewEvaluator(dense, kind, groups, s.val, false)
+	defer ev.Close()
+	sc := p.e.Search
+	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
+		sc.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
+	t := time.Now()
+	var res *search.Result
+	switch sc.Algorithm {
+	case "genetic":
+		res, err = p.genetic(space, ev)
+	case "random":
+		res, err = search.Random(space, ev, sc.Population*(sc.Generations+1), p.e.Seed, p.objective(), sc.Population)
+		if err == nil {
+			p.writeHistory(res.History)
+		}
+	case "global-magnitude":
+		res, err = search.Random(space, constant{}, 1, p.e.Seed, p.objective(), 1)
+		if err == nil {
+			res.Best = search.TopK(space)
+		}
+	default:
+		err = fmt.Errorf("search.algorithm %q is not available yet", sc.Algorithm)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.secs.Search = time.Since(t).Seconds()
+	p.searchSum = results.SearchSummary{Generations: res.Generations, Evaluations: res.Evaluations, Seconds: p.secs.Search}
+	p.printf("search: done in %.1fs, %d evaluations, best val acc %.2f%%, kept %d of %d\n",
+		p.secs.Search, res.Evaluations, 100*res.BestScore.ValAccuracy, res.Best.Count(), space.N())
+	return &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best}, nil
+}
+
+// constant scores nothing; global-magnitude needs no search.
+type constant struct{}
+
+func (constant) Evaluate(m []search.Mask) ([]search.Score, error) {
+	return make([]search.Score, len(m)), nil
+}
+
+func (p *pipeline) checkpointPath() string {
+	return filepath.Join(p.dir.File(results.CheckpointDir), "search.json")
+}
+
+// genetic runs the GA, checkpointing after every generation.
+func (p *pipeline) genetic(space search.Space, ev search.Evaluator) (*search.Result, error) {
+	sc := p.e.Search
+	cfg := search.Config{Population: sc.Population, Generations: sc.Generations, Elitism: sc.Elitism,
+		CrossoverRate: sc.CrossoverRate, MutationRate: sc.MutationRate, Seed: p.e.Seed, Objective: p.objective()}
+	opt := search.Options{OnGeneration: func(pr search.Progress, cp *search.Checkpoint) error {
+		p.printf("gen %3d/%d  best %.4f  mean %.4f  val acc %.2f%%  density %.3f  evals %d  %.0f evals/s\n",
+			pr.Generation, sc.Generations, pr.BestFitness, pr.MeanFitness, 100*pr.BestValAccuracy,
+			pr.BestDensity, pr.Evaluations, pr.EvalsPerSec)
+		if err := os.MkdirAll(p.dir.File(results.CheckpointDir), 0o755); err != nil {
+			return err
+		}
+		if err := results.WriteJSON(p.checkpointPath(), cp); err != nil {
+			return err
+		}
+		if err := p.writeHistory(cp.History); err != nil {
+			return err
+		}
+		if p.o.Stop != nil {
+			return p.o.Stop(pr.Generation)
+		}
+		return nil
+	}}
+	if p.resumed {
+		b, err := os.ReadFile(p.checkpointPath())
+		if err == nil {
+			var cp search.Checkpoint
+			if err := json.Unmarshal(b, &cp); err != nil {
+				return nil, fmt.Errorf("resume %s: %w", p.checkpointPath(), err)
+			}
+			opt.Resume = &cp
+			p.printf("search: resuming after generation %d\n", cp.Generation)
+		}
+	}
+	return search.Genetic(space, ev, cfg, opt)
+}
+
+func (p *pipeline) writeHistory(h []search.Progress) error {
+	rows := make([]results.HistoryRow, len(h))
+	for i, x := range h {
+		rows[i] = results.HistoryRow{Generation: x.Generation, Evaluations: x.Evaluations,
+			BestFitness: x.BestFitness, MeanFitness: x.MeanFitness, BestValAccuracy: x.BestValAccuracy,
+			BestSparsity: 1 - x.BestDensity, Seconds: x.Seconds}
+	}
+	return p.dir.WriteHistory(rows)
+}
+
+// apply returns the masked network: a copy of dense whose removed units
+// output zero, or whose pruned weights are zero.
+func (m *prunedMask) apply(dense *model.Net) (*model.Net, error) {
+	c := dense.Clone()
+	if m.kind == fitness.Units {
+		m.units = fitness.UnitMask(m.bits, m.groups)
+		if err := c.SetUnitMask(m.units); err != nil {
+			c.Drop()
+			return nil, err
+		}
+		return c, nil
+	}
+	c.WeightMasks = fitness.WeightMasks(m.bits, c)
+	c.Remask()
+	return c, nil
+}
+
+// rebuild turns the masked network into a physically smaller dense one.
+func (m *prunedMask) rebuild(masked *model.Net) (*model.Net, error) {
+	if m.kind == fitness.Units {
+		return masked.Rebuild(m.units)
+	}
+	r, units, err := masked.RemoveDeadUnits()
+	m.units = units
+	return r, err
+}

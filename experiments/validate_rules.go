@@ -1,0 +1,115 @@
+package experiments
+
+import "fmt"
+
+// experiment runs every check: single values first, then combinations.
+func (c *checker) experiment(e *Experiment) {
+	switch {
+	case e.Name == "":
+		c.fail("name", "must not be empty")
+	case !nameRE.MatchString(e.Name):
+		c.fail("name", "must start with a letter or digit and use only letters, digits and . _ + -; got %q", e.Name)
+	}
+	c.oneOf("device", e.Device, Devices)
+	c.atLeast("threads", e.Threads, 1)
+	c.data(&e.Data)
+	c.model(&e.Model)
+	c.train(&e.Train)
+	c.prune(&e.Prune)
+	c.search(&e.Search)
+	c.reconstruct(&e.Reconstruct)
+	if !c.partial {
+		c.combinations(e)
+	}
+}
+
+func (c *checker) data(d *DataConfig) {
+	c.oneOf("data.dataset", d.Dataset, Datasets)
+	c.atLeast("data.validation", d.Validation, 1)
+	c.atLeast("data.train_limit", d.TrainLimit, 0)
+	c.atLeast("data.test_limit", d.TestLimit, 0)
+	if d.Dataset == "synthetic" {
+		c.atLeast("data.samples", d.Samples, 2)
+	} else {
+		c.atLeast("data.samples", d.Samples, 0)
+	}
+}
+
+func (c *checker) model(m *ModelConfig) {
+	c.oneOf("model.arch", m.Arch, Archs)
+	c.oneOf("model.init", m.Init, []string{"default", "glorot-normal"})
+	for i, w := range m.Widths {
+		c.atLeast(fmt.Sprintf("model.widths[%d]", i), w, 1)
+	}
+}
+
+func (c *checker) train(t *TrainConfig) {
+	c.atLeast("train.epochs", t.Epochs, 0)
+	c.atLeast("train.batch_size", t.BatchSize, 1)
+	c.oneOf("train.optimizer", t.Optimizer, Optimizers)
+	c.positive("train.lr", t.LR)
+	c.within("train.momentum", t.Momentum, 0, 1, true, false)
+	c.nonNegative("train.weight_decay", t.WeightDecay)
+	c.oneOf("train.schedule", t.Schedule, Schedules)
+	c.atLeast("train.step_epochs", t.StepEpochs, 1)
+	c.within("train.gamma", t.Gamma, 0, 1, false, true)
+}
+
+func (c *checker) prune(p *PruneConfig) {
+	c.oneOf("prune.granularity", p.Granularity, Granularities)
+	c.oneOf("prune.criterion", p.Criterion, Criteria)
+	c.within("prune.target_sparsity", p.TargetSparsity, 0, 1, false, false)
+	c.finite("prune.k", p.K)
+	c.nonNegative("prune.q", p.Q)
+	c.atLeast("prune.rounds", p.Rounds, 1)
+}
+
+func (c *checker) search(s *SearchConfig) {
+	c.oneOf("search.algorithm", s.Algorithm, Algorithms)
+	c.atLeast("search.population", s.Population, 2)
+	c.atLeast("search.generations", s.Generations, 1)
+	c.within("search.crossover_rate", s.CrossoverRate, 0, 1, true, true)
+	c.within("search.mutation_rate", s.MutationRate, 0, 1, true, true)
+	c.atLeast("search.elitism", s.Elitism, 0)
+	c.atLeast("search.workers", s.Workers, 1)
+	c.oneOf("search.fitness.objective", s.Fitness.Objective, Objectives)
+	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
+	c.atLeast("search.fitness.eval_samples", s.Fitness.EvalSamples, 0)
+}
+
+func (c *checker) reconstruct(r *ReconstructConfig) {
+	c.oneOf("reconstruct.method", r.Method, Methods)
+	c.oneOf("reconstruct.init", r.Init, Inits)
+	c.atLeast("reconstruct.epochs", r.Epochs, 0)
+	c.positive("reconstruct.lr", r.LR)
+	c.atLeast("reconstruct.batch_size", r.BatchSize, 0) // 0 = train.batch_size
+	c.oneOf("reconstruct.schedule", r.Schedule, Schedules)
+}
+
+// combinations checks values that depend on each other.
+func (c *checker) combinations(e *Experiment) {
+	m := &e.Model
+	switch {
+	case m.Arch == "mlp" && len(m.Widths) == 0:
+		c.failBecause("model.widths", "model.arch", "required for model.arch mlp (a non-empty list of hidden widths)")
+	case m.Arch != "mlp" && len(m.Widths) > 0:
+		c.fail("model.widths", "only allowed with model.arch mlp (model.arch is %s)", m.Arch)
+	}
+	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp") {
+		c.fail("prune.granularity", "channel granularity needs a convolutional model")
+	}
+	s := &e.Search
+	if s.Population >= 2 && s.Elitism >= s.Population {
+		c.failBecause("search.elitism", "search.population", "must be < search.population (%d)", s.Population)
+	}
+	d := &e.Data
+	if d.Dataset == "synthetic" && d.Samples >= 2 && d.Validation >= d.Samples {
+		c.failBecause("data.validation", "data.samples", "must be < data.samples (%d)", d.Samples)
+	}
+	if n, ok := trainSetSize[d.Dataset]; ok && d.Validation >= n {
+		c.failBecause("data.validation", "data.dataset", "must be < %d (the %s training set size)", n, d.Dataset)
+	}
+	if d.Validation >= 1 && s.Fitness.EvalSamples > d.Validation {
+		c.failBecause("search.fitness.eval_samples", "data.validation", "must be <= data.validation (%d)", d.Validation)
+	}
+}

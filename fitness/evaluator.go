@@ -1,0 +1,240 @@
+package fitness
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Granularity of a search mask.
+type Granularity string
+
+const (
+	Units   Granularity = "units"   // one slot per neuron / channel group unit
+	Weights Granularity = "weights" // one slot per prunable weight
+)
+
+// Evaluator scores prune masks of one dense network on validation data.
+// It never modifies the dense network. Not safe for concurrent use: libtorch
+// already uses the machine's threads inside each operation.
+type Evaluator struct {
+	Net    *model.Net
+	Kind   Granularity
+	Groups []*model.Group // Units: one search segment per group, in order
+	Val    *model.Batch
+	Naive  bool // evaluate every mask with a full masked forward pass
+
+	prefix   *ts.Tensor // Units fast path: activation before the first consumer
+	prefixAt int        // top-level layer the prefix feeds
+	repeat   int64      // columns per unit of the first group at prefixAt
+	scratch  *model.Net // Weights: the network whose weights are set per mask
+}
+
+// Space builds the search space of a network: segments, importance scores
+// (magnitude) and the kept-slot budget for a target sparsity.
+func Space(n *model.Net, kind Granularity, groups []*model.Group, target float64) (search.Space, error) {
+	var sp search.Space
+	total := 0
+	switch kind {
+	case Units:
+		scores := n.UnitScores(groups)
+		for _, g := range groups {
+			sp.Segments = append(sp.Segments, search.Segment{Name: g.Name, Size: int(g.Size), Scores: scores[g.Name]})
+			total += int(g.Size)
+		}
+	case Weights:
+		mags := n.WeightMagnitudes()
+		for _, k := range n.PrunableNames() {
+			s := make([]float64, len(mags[k]))
+			for i, v := range mags[k] {
+				s[i] = float64(v)
+			}
+			sp.Segments = append(sp.Segments, search.Segment{Name: k, Size: len(s), Scores: s})
+			total += len(s)
+		}
+	default:
+		return sp, fmt.Errorf("unknown granularity %q", kind)
+	}
+	if len(sp.Segments) == 0 {
+		return sp, fmt.Errorf("%s has nothing to prune at %s granularity", n.Arch.Name, kind)
+	}
+	sp.Keep = int(float64(total)*(1-target) + 0.5)
+	sp.MinKeep = 1
+	if sp.Keep < len(sp.Segments) {
+		return sp, fmt.Errorf("target sparsity %.4f keeps %d of %d slots, fewer than one per layer", target, sp.Keep, total)
+	}
+	return sp, nil
+}
+
+// NewEvaluator prepares the evaluator; it shares work between masks where
+// the architecture allows (see prepare).
+// For Units, groups are the groups the mask covers, in forward order.
+func NewEvaluator(n *model.Net, kind Granularity, groups []*model.Group, val *model.Batch, naive bool) *Evaluator {
+	e := &Evaluator{Net: n, Kind: kind, Groups: groups, Val: val, Naive: naive}
+	if !naive {
+		e.prepare()
+	}
+	return e
+}
+
+// prepare computes, for unit masks of sequential networks, everything
+// upstream of the first group's consumer once: each mask then only selects
+// the kept columns of that activation and runs the (smaller) rest.
+func (e *Evaluator) prepare() {
+	if e.Kind == Weights {
+		e.scratch = e.Net.Clone()
+		return
+	}
+	if len(e.Groups) == 0 {
+		return
+	}
+	c := e.Groups[0].Consumers[0]
+	if strings.Contains(c.Path, ".") || len(e.Groups[0].Consumers) != 1 {
+		return // the first consumer sits inside a block: no shared prefix
+	}
+	var at int
+	fmt.Sscan(c.Path, &at)
+	ts.NoGrad(func() { e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false) })
+	e.prefixAt, e.repeat = at, c.Repeat
+}
+
+// Close frees the evaluator's tensors (not the network or data).
+func (e *Evaluator) Close() {
+	if e.prefix != nil {
+		e.prefix.MustDrop()
+	}
+	if e.scratch != nil {
+		e.scratch.Drop()
+	}
+}
+
+// UnitMask decodes a search mask over groups.
+func UnitMask(m search.Mask, groups []*model.Group) model.UnitMask {
+	um := model.UnitMask{}
+	off := 0
+	for _, g := range groups {
+		k := make([]bool, g.Size)
+		for i := range k {
+			k[i] = m.Get(off + i)
+		}
+		um[g.Name] = k
+		off += int(g.Size)
+	}
+	return um
+}
+
+// WeightMasks decodes a search mask over prunable weights into 0/1 tensors.
+func WeightMasks(m search.Mask, n *model.Net) map[string]*ts.Tensor {
+	out := map[string]*ts.Tensor{}
+	off := 0
+	for _, k := range n.PrunableNames() {
+		shape := n.T[k].MustSize()
+		v := make([]float32, numel(shape))
+		for i := range v {
+			if m.Get(off + i) {
+				v[i] = 1
+			}
+		}
+		off += len(v)
+		out[k] = model.FromHost(v, shape, n.Device)
+	}
+	return out
+}
+
+func numel(s []int64) int64 {
+	n := int64(1)
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// Evaluate scores each mask: validation accuracy and mean cross-entropy.
+func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
+	out := make([]search.Score, len(masks))
+	var err error
+	ts.NoGrad(func() {
+		for i, m := range masks {
+			var logits *ts.Tensor
+			logits, err = e.logits(m)
+			if err != nil {
+				return
+			}
+			out[i] = score(logits, e.Val.Y)
+		}
+	})
+	return out, err
+}
+
+func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
+	switch {
+	case e.Kind == Weights:
+		net := e.scratch
+		if net == nil {
+			net = e.Net.Clone()
+			defer net.Drop()
+		}
+		wm := WeightMasks(m, e.Net)
+		for k, mk := range wm {
+			w := e.Net.T[k].MustMul(mk, false)
+			net.T[k].Copy_(w)
+			w.MustDrop()
+			mk.MustDrop()
+		}
+		return net.Forward(e.Val.X, false), nil
+	case e.prefix != nil:
+		um := UnitMask(m, e.Groups)
+		r, err := e.Net.Rebuild(um)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Drop()
+		cols := keptColumns(um[e.Groups[0].Name], e.repeat)
+		idx := ts.MustOfSlice(cols)
+		if e.Net.Device != gotch.CPU {
+			idx = idx.MustTo(e.Net.Device, true)
+		}
+		x := e.prefix.MustIndexSelect(1, idx, false)
+		idx.MustDrop()
+		y := r.ForwardRange(e.prefixAt, len(r.Arch.Layers), x, false)
+		x.MustDrop()
+		return y, nil
+	default:
+		net := e.Net.Clone()
+		defer net.Drop()
+		if err := net.SetUnitMask(UnitMask(m, e.Groups)); err != nil {
+			return nil, err
+		}
+		return net.Forward(e.Val.X, false), nil
+	}
+}
+
+func keptColumns(keep []bool, repeat int64) []int64 {
+	var cols []int64
+	for i, k := range keep {
+		if k {
+			for j := int64(0); j < repeat; j++ {
+				cols = append(cols, int64(i)*repeat+j)
+			}
+		}
+	}
+	return cols
+}
+
+// score turns logits into accuracy and mean loss with one host transfer.
+func score(logits, y *ts.Tensor) search.Score {
+	defer logits.MustDrop()
+	n := float64(y.MustSize()[0])
+	loss := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(y, ts.NewTensor(), 2, -100, true)
+	correct := logits.MustArgmax([]int64{1}, false, false).MustEqTensor(y, true).MustSum(gotch.Float, true)
+	both := ts.MustStack([]*ts.Tensor{loss, correct}, 0)
+	v := model.Host(both)
+	loss.MustDrop()
+	correct.MustDrop()
+	both.MustDrop()
+	return search.Score{ValAccuracy: float64(v[1]) / n, Loss: float64(v[0]) / n}
+}
