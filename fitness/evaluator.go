@@ -43,7 +43,7 @@ func Space(n *model.Net, kind Granularity, groups []*model.Group, target float64
 	case Units:
 		scores := n.UnitScores(groups)
 		for _, g := range groups {
-			sp.Segments = append(sp.Segments, search.Segment{Name: g.Name, Size: int(g.Size), Scores: scores[g.Name]})
+			sp.Segments = append(sp.Segments, search.Segment{Name: g.Name, Size: int(g.Size), Scores: normalise(scores[g.Name])})
 			total += int(g.Size)
 		}
 	case Weights:
@@ -68,6 +68,24 @@ func Space(n *model.Net, kind Granularity, groups []*model.Group, target float64
 		return sp, fmt.Errorf("target sparsity %.4f keeps %d of %d slots, fewer than one per layer", target, sp.Keep, total)
 	}
 	return sp, nil
+}
+
+// normalise divides unit scores by their layer's mean: a unit's L1 norm
+// grows with its fan-in, so raw norms would make global rankings drain the
+// layers with small fan-in.
+func normalise(s []float64) []float64 {
+	var sum float64
+	for _, v := range s {
+		sum += v
+	}
+	if sum == 0 {
+		return s
+	}
+	out := make([]float64, len(s))
+	for i, v := range s {
+		out[i] = v * float64(len(s)) / sum
+	}
+	return out
 }
 
 // NewEvaluator prepares the evaluator; it shares work between masks where
