@@ -61,7 +61,8 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, err
 	}
 	defer dense.Drop()
-	denseM := p.measure("dense", dense, splits)
+	denseM := p.measure(dense, splits)
+	p.report("dense", denseM)
 
 	mask, err := p.search(dense, splits)
 	if err != nil {
@@ -73,7 +74,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, err
 	}
 	defer masked.Drop()
-	maskedM := p.measure("masked", masked, splits)
+	maskedM := p.measure(masked, splits)
 
 	t := time.Now()
 	final, err := mask.rebuild(masked)
@@ -85,6 +86,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	p.secs.Rebuild = time.Since(t).Seconds()
 	// The masked network computes with exactly the rebuilt network's weights.
 	p.effective(&maskedM, final.Count())
+	p.report("masked", maskedM)
 	p.printf("rebuild: %s -> %s, max |logits(rebuilt) - logits(masked)| = %.3g on 1000 test samples\n",
 		dense.Describe(), final.Describe(), diff)
 
@@ -93,7 +95,8 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, err
 	}
 	p.secs.Finetune = time.Since(t).Seconds()
-	finalM := p.measure("final", final, splits)
+	finalM := p.measure(final, splits)
+	p.report("final", finalM)
 
 	p.secs.Total = time.Since(start).Seconds()
 	run := p.record(denseM, maskedM, finalM, diff)
@@ -212,7 +215,7 @@ func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *mode
 
 // measure evaluates a network on the test set (reporting only) and the
 // validation set, and measures its size and latency.
-func (p *pipeline) measure(what string, n *model.Net, s *splits) results.Metrics {
+func (p *pipeline) measure(n *model.Net, s *splits) results.Metrics {
 	sc := scores(n, s.test, s.Test)
 	c := n.Count()
 	m := results.Metrics{
@@ -233,13 +236,16 @@ func (p *pipeline) measure(what string, n *model.Net, s *splits) results.Metrics
 	if m.NonzeroParams > 0 {
 		m.Compression = float64(p.denseParams) / float64(m.NonzeroParams)
 	}
-	if what == "dense" {
+	if p.denseParams == 0 { // the first network measured is the dense one
 		p.denseParams = c.Params
 		m.Compression = 1
 	}
+	return m
+}
+
+func (p *pipeline) report(what string, m results.Metrics) {
 	p.printf("%s: test acc %.2f%%  F1 %.4f  params %d (non-zero %d)  sparsity %.2f%%  FLOPs %d  latency b1 %.3f ms, b256 %.3f ms\n",
 		what, 100*m.Accuracy, m.F1, m.Params, m.NonzeroParams, 100*m.Sparsity, m.FLOPs, m.LatencyB1, m.LatencyB256)
-	return m
 }
 
 // effective sets the non-zero figures of a masked network from the rebuilt

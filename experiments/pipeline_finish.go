@@ -95,7 +95,7 @@ func cloneMasks(m map[string]*ts.Tensor) map[string]*ts.Tensor {
 // maxAbsDiff compares two networks' logits on the first n rows of b.
 func maxAbsDiff(a, b *model.Net, data *model.Batch, n int) float64 {
 	var d float64
-	ts.NoGrad(func() {
+	model.NoGrad(func() {
 		x := data.X.MustNarrow(0, 0, int64(min(n, data.N)), false)
 		defer x.MustDrop()
 		ya, yb := a.Forward(x, false), b.Forward(x, false)

@@ -116,7 +116,7 @@ func (e *Evaluator) prepare() {
 	}
 	var at int
 	fmt.Sscan(c.Path, &at)
-	ts.NoGrad(func() { e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false) })
+	model.NoGrad(func() { e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false) })
 	e.prefixAt, e.repeat = at, c.Repeat
 }
 
@@ -175,7 +175,7 @@ func numel(s []int64) int64 {
 func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 	out := make([]search.Score, len(masks))
 	var err error
-	ts.NoGrad(func() {
+	model.NoGrad(func() {
 		for i, m := range masks {
 			var logits *ts.Tensor
 			logits, err = e.logits(m)

@@ -45,7 +45,7 @@ func Latency(n *Net, batch, runs int) float64 {
 	x := ts.MustRandn([]int64{int64(batch), in[0], in[1], in[2]}, gotch.Float, n.Device)
 	defer x.MustDrop()
 	times := make([]float64, 0, runs)
-	ts.NoGrad(func() {
+	NoGrad(func() {
 		for i := 0; i < runs+10; i++ {
 			start := time.Now()
 			y := n.Forward(x, false)

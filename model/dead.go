@@ -116,7 +116,7 @@ func nextPath(p string) string {
 
 // applyFolds adds W_c[:, j]·relu(b_j) to each consumer's bias.
 func (n *Net) applyFolds(folds []fold) {
-	ts.NoGrad(func() {
+	NoGrad(func() {
 		for _, f := range folds {
 			b, ok := n.T[f.g.Producers[0]+".bias"]
 			if !ok {

@@ -70,7 +70,7 @@ func Load(a Arch, path string, dev gotch.Device) (*Net, error) {
 
 // CopyFrom copies every parameter of src (same arch) into n.
 func (n *Net) CopyFrom(src *Net) {
-	ts.NoGrad(func() {
+	NoGrad(func() {
 		for _, k := range n.names {
 			n.T[k].Copy_(src.T[k])
 		}

@@ -150,7 +150,7 @@ func TestRebuildEquivalence(t *testing.T) {
 			// Non-trivial batch-norm statistics, so removing channels is tested for real.
 			x := randomInput(a, 8, 5)
 			defer x.MustDrop()
-			ts.NoGrad(func() { n.Forward(x, true).MustDrop() })
+			NoGrad(func() { n.Forward(x, true).MustDrop() })
 			groups := Groups(a)
 			if len(groups) == 0 {
 				t.Fatal("no prunable groups")
@@ -165,7 +165,7 @@ func TestRebuildEquivalence(t *testing.T) {
 				t.Fatal(err)
 			}
 			var d float64
-			ts.NoGrad(func() {
+			NoGrad(func() {
 				y1 := n.Forward(x, false)
 				y2 := r.Forward(x, false)
 				d = maxAbsDiff(y1, y2)

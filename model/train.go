@@ -64,11 +64,15 @@ func newOptimizer(o TrainOptions, params []*ts.Tensor) (*ts.COptimizer, error) {
 
 // Train fits n on the training batch with cross-entropy. Weight masks, if
 // any, are re-applied after every step so pruned weights stay zero.
-// The calling goroutine must be locked to its OS thread (grad mode is per thread).
-func Train(n *Net, train *Batch, o TrainOptions) error {
+func Train(n *Net, train *Batch, o TrainOptions) (err error) {
 	if o.BatchSize < 1 {
 		return fmt.Errorf("train: batch size %d", o.BatchSize)
 	}
+	withGrad(true, func() { err = train1(n, train, o) })
+	return err
+}
+
+func train1(n *Net, train *Batch, o TrainOptions) error {
 	opt, err := newOptimizer(o, n.Trainable())
 	if err != nil {
 		return err
@@ -127,7 +131,7 @@ func (n *Net) Remask() {
 	if len(n.WeightMasks) == 0 {
 		return
 	}
-	ts.NoGrad(func() {
+	NoGrad(func() {
 		for _, k := range sortedKeys(n.WeightMasks) {
 			n.T[k].MustMul_(n.WeightMasks[k])
 		}
@@ -139,7 +143,7 @@ func (n *Net) Remask() {
 func Predict(n *Net, b *Batch, chunk int) ([]int32, float64) {
 	preds := make([]int32, 0, b.N)
 	var loss float64
-	ts.NoGrad(func() {
+	NoGrad(func() {
 		for s := 0; s < b.N; s += chunk {
 			c := b.Narrow(s, min(chunk, b.N-s))
 			logits := n.Forward(c.X, false)

@@ -1,6 +1,7 @@
 package torchrt
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -28,5 +29,17 @@ func TestThreadsAndSeed(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("same seed gave %v and %v", a, b)
 		}
+	}
+}
+
+func TestSetGradEnabledReportsPrevious(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	SetGradEnabled(true)
+	if prev := SetGradEnabled(false); !prev {
+		t.Fatal("previous state: got off, want on")
+	}
+	if prev := SetGradEnabled(true); prev {
+		t.Fatal("previous state: got on, want off")
 	}
 }
