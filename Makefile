@@ -20,7 +20,7 @@ test: setup
 	$(GO) test -count=1 -timeout 30m ./...
 
 bench: build
-	$(BIN) bench
+	bench/run.sh
 
 clean:
 	rm -rf bin third_party

@@ -66,7 +66,6 @@ type SearchConfig struct {
 	CrossoverRate float64       `yaml:"crossover_rate"` // default 0.7, [0,1]
 	MutationRate  float64       `yaml:"mutation_rate"`  // default 0.02, [0,1]
 	Elitism       int           `yaml:"elitism"`        // default 2, >=0 and < population
-	Workers       int           `yaml:"workers"`        // concurrent fitness evaluations, default 1, >=1
 	Fitness       FitnessConfig `yaml:"fitness"`
 }
 

@@ -67,7 +67,6 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	flt("search.crossover_rate", &s.CrossoverRate, 0.7)
 	flt("search.mutation_rate", &s.MutationRate, 0.02)
 	num("search.elitism", &s.Elitism, 2)
-	num("search.workers", &s.Workers, 1)
 	str("search.fitness.objective", &s.Fitness.Objective, "accuracy_at_sparsity")
 	flt("search.fitness.lambda", &s.Fitness.Lambda, 0.5)
 

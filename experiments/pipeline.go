@@ -91,7 +91,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		dense.Describe(), final.Describe(), diff)
 
 	t = time.Now()
-	if final, err = p.reconstruct(final, mask, splits); err != nil {
+	if final, err = p.reconstruct(final, dense, mask, splits); err != nil {
 		return nil, err
 	}
 	p.secs.Finetune = time.Since(t).Seconds()

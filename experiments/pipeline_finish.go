@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
@@ -17,11 +18,21 @@ import (
 
 // reconstruct recovers accuracy after the rebuild: choose the starting
 // weights (keep / rewind to the dense initialisation / reinit), then fine-tune.
-func (p *pipeline) reconstruct(final *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
+func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
 	r := p.e.Reconstruct
-	switch r.Method {
-	case "refit", "refit+finetune":
-		return final, fmt.Errorf("reconstruct.method %q is not available yet", r.Method)
+	if strings.HasPrefix(r.Method, "refit") {
+		if m.kind != fitness.Units {
+			return final, fmt.Errorf("reconstruct.method %s: least-squares refit needs a neuron or channel mask", r.Method)
+		}
+		calib := s.train.Narrow(0, min(5000, s.train.N))
+		n, err := model.Refit(final, dense, m.units, calib.X, 1e-3)
+		calib.X.MustDrop()
+		calib.Y.MustDrop()
+		if err != nil {
+			return final, err
+		}
+		p.printf("refit: %d layer(s) re-fitted by least squares on %d training samples, val acc %.2f%%\n",
+			n, min(5000, s.train.N), 100*accuracy(final, s.valFull))
 	}
 	switch r.Init {
 	case "rewind", "reinit":
@@ -32,7 +43,7 @@ func (p *pipeline) reconstruct(final *model.Net, m *prunedMask, s *splits) (*mod
 		final.Drop()
 		final = start
 	}
-	if r.Method == "none" || r.Epochs == 0 {
+	if !strings.HasSuffix(r.Method, "finetune") || r.Epochs == 0 {
 		return final, nil
 	}
 	batch := r.BatchSize

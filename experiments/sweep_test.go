@@ -105,7 +105,7 @@ func TestSweepErrors(t *testing.T) {
 			"S:5:7: search.population: must be >= 2"},
 		{"base: base.yaml\ngrid:\n  search.populaton: [4]\n",
 			`S:3:3: search.populaton: unknown key (did you mean "population"?); valid keys in search: ` +
-				"algorithm, population, generations, crossover_rate, mutation_rate, elitism, workers, fitness"},
+				"algorithm, population, generations, crossover_rate, mutation_rate, elitism, fitness"},
 		{"base: base.yaml\ngrid: {search.elitism: [2, 8]}\n",
 			"S:2:28: search.elitism: must be < search.population (8)"},
 		{"base: base.yaml\ngrid: {model.widths: [[16], [0]]}\n",
@@ -134,7 +134,7 @@ func TestSweepErrors(t *testing.T) {
 }
 
 func TestSweepBaseErrorsNameBaseFile(t *testing.T) {
-	path := writeSweep(t, "base: base.yaml\ngrid: {search.workers: [1, 2]}\n")
+	path := writeSweep(t, "base: base.yaml\ngrid: {search.generations: [1, 2]}\n")
 	base := filepath.Join(filepath.Dir(path), "base.yaml")
 	if err := os.WriteFile(base, []byte("search:\n  population: 1\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -71,7 +71,6 @@ func (c *checker) search(s *SearchConfig) {
 	c.within("search.crossover_rate", s.CrossoverRate, 0, 1, true, true)
 	c.within("search.mutation_rate", s.MutationRate, 0, 1, true, true)
 	c.atLeast("search.elitism", s.Elitism, 0)
-	c.atLeast("search.workers", s.Workers, 1)
 	c.oneOf("search.fitness.objective", s.Fitness.Objective, Objectives)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
 	c.atLeast("search.fitness.eval_samples", s.Fitness.EvalSamples, 0)

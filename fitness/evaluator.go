@@ -32,6 +32,7 @@ type Evaluator struct {
 	prefixAt int        // top-level layer the prefix feeds
 	repeat   int64      // columns per unit of the first group at prefixAt
 	scratch  *model.Net // Weights: the network whose weights are set per mask
+	chain    *chain     // Units on an MLP tail: the batched engine
 }
 
 // Space builds the search space of a network: segments, importance scores
@@ -116,7 +117,10 @@ func (e *Evaluator) prepare() {
 	}
 	var at int
 	fmt.Sscan(c.Path, &at)
-	model.NoGrad(func() { e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false) })
+	model.NoGrad(func() {
+		e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false)
+		e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y)
+	})
 	e.prefixAt, e.repeat = at, c.Repeat
 }
 
@@ -127,6 +131,9 @@ func (e *Evaluator) Close() {
 	}
 	if e.scratch != nil {
 		e.scratch.Drop()
+	}
+	if e.chain != nil {
+		e.chain.close()
 	}
 }
 
@@ -175,6 +182,17 @@ func numel(s []int64) int64 {
 func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 	out := make([]search.Score, len(masks))
 	var err error
+	if e.chain != nil {
+		model.NoGrad(func() {
+			out = out[:0]
+			for s := 0; s < len(masks) && err == nil; s += e.chain.chunk() {
+				var sc []search.Score
+				sc, err = e.chain.evaluate(masks[s:min(len(masks), s+e.chain.chunk())])
+				out = append(out, sc...)
+			}
+		})
+		return out, err
+	}
 	model.NoGrad(func() {
 		for i, m := range masks {
 			var logits *ts.Tensor

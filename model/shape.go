@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Shape is a per-sample activation shape (C, H, W); a flat vector is (F, 1, 1).
 type Shape [3]int64
@@ -109,4 +112,16 @@ func FLOPs(a Arch) int64 {
 		}
 	})
 	return n
+}
+
+// FLOPsBefore counts the FLOPs of the top-level layers before the layer at
+// path (a top-level index); 0 for a path inside a block.
+func FLOPsBefore(a Arch, path string) int64 {
+	var k int
+	if _, err := fmt.Sscanf(path, "%d", &k); err != nil || strings.Contains(path, ".") {
+		return 0
+	}
+	b := a
+	b.Layers = a.Layers[:k]
+	return FLOPs(b)
 }

@@ -1,0 +1,195 @@
+package fitness
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"time"
+
+	"github.com/evoprune/evoprune/data"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// BenchCase is one fitness-engine measurement (names and keys as in the contract).
+type BenchCase struct {
+	Name         string  `json:"name"`
+	NaiveEvals   float64 `json:"naive_evals_per_s"`
+	EngineEvals  float64 `json:"engine_evals_per_s"`
+	Ratio        float64 `json:"ratio"`
+	EngineGFLOPs float64 `json:"engine_gflops"`
+	Population   int     `json:"population"`
+	Samples      int     `json:"samples"`
+	Density      float64 `json:"density"`
+}
+
+// BenchReport is `evoprune bench --json`.
+type BenchReport struct {
+	SgemmGFLOPs float64     `json:"sgemm_gflops"`
+	Threads     int         `json:"threads"`
+	Cases       []BenchCase `json:"cases"`
+}
+
+// Sgemm measures the machine's single-precision matrix-product rate
+// (2048³, median of 5) on dev.
+func Sgemm(dev gotch.Device) float64 {
+	const n = 2048
+	a := ts.MustRandn([]int64{n, n}, gotch.Float, dev)
+	b := ts.MustRandn([]int64{n, n}, gotch.Float, dev)
+	defer a.MustDrop()
+	defer b.MustDrop()
+	var rates []float64
+	for i := 0; i < 6; i++ {
+		start := time.Now()
+		c := a.MustMm(b, false)
+		model.Host(c.MustNarrow(0, 0, 1, false)) // synchronise
+		d := time.Since(start).Seconds()
+		c.MustDrop()
+		if i > 0 {
+			rates = append(rates, 2*n*n*n/d/1e9)
+		}
+	}
+	sort.Float64s(rates)
+	return rates[len(rates)/2]
+}
+
+// BenchOptions configure Bench.
+type BenchOptions struct {
+	Device     gotch.Device
+	Population int     // default 32
+	Samples    int     // validation samples, default 5000
+	Seconds    float64 // time spent per measurement, default 2
+	Log        func(format string, args ...any)
+}
+
+// Bench measures naive and engine evaluations per second for the contract's
+// cases on MNIST-shaped data (random weights: speed does not depend on them).
+func Bench(o BenchOptions) (*BenchReport, error) {
+	if o.Population == 0 {
+		o.Population = 32
+	}
+	if o.Samples == 0 {
+		o.Samples = 5000
+	}
+	if o.Seconds == 0 {
+		o.Seconds = 2
+	}
+	if o.Log == nil {
+		o.Log = func(string, ...any) {}
+	}
+	r := &BenchReport{SgemmGFLOPs: Sgemm(o.Device)}
+	o.Log("sgemm: %.1f GFLOP/s\n", r.SgemmGFLOPs)
+	sp, err := data.Load(data.Config{Dataset: "synthetic", Validation: o.Samples, Seed: 1,
+		SyntheticSamples: o.Samples + 100, SyntheticShape: [3]int{1, 28, 28}, SyntheticClasses: 10})
+	if err != nil {
+		return nil, err
+	}
+	val := model.ToDevice(sp.Val, o.Device)
+	defer val.Drop()
+	for _, c := range []struct {
+		name    string
+		arch    string
+		kind    Granularity
+		conv    bool
+		density float64
+	}{
+		{"lenet300-neuron", "lenet300-100", Units, false, 0.5},
+		{"lenet300-weight", "lenet300-100", Weights, false, 0.1},
+		{"lenet5-channel", "lenet5", Units, true, 0.5},
+	} {
+		bc, err := benchCase(o, val, c.name, c.arch, c.kind, c.conv, c.density)
+		if err != nil {
+			return nil, fmt.Errorf("bench %s: %w", c.name, err)
+		}
+		o.Log("%s: naive %.1f evals/s, engine %.1f evals/s (%.1fx), engine %.1f useful GFLOP/s\n",
+			bc.Name, bc.NaiveEvals, bc.EngineEvals, bc.Ratio, bc.EngineGFLOPs)
+		r.Cases = append(r.Cases, *bc)
+	}
+	return r, nil
+}
+
+func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granularity, conv bool, density float64) (*BenchCase, error) {
+	a, err := model.Build(model.Spec{Arch: arch, Input: [3]int64{1, 28, 28}, Classes: 10})
+	if err != nil {
+		return nil, err
+	}
+	n, err := model.New(a, o.Device, model.InitDefault, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Drop()
+	var groups []*model.Group
+	for _, g := range model.Groups(a) {
+		if g.Conv == conv {
+			groups = append(groups, g)
+		}
+	}
+	space, err := Space(n, kind, groups, 1-density)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewSource(1))
+	masks := func() []search.Mask {
+		out := make([]search.Mask, o.Population)
+		off := space.Offsets()
+		for i := range out {
+			m := search.NewMask(space.N())
+			for s, seg := range space.Segments {
+				for _, j := range rng.Perm(seg.Size)[:max(1, int(float64(seg.Size)*density+0.5))] {
+					m.Set(off[s]+j, true)
+				}
+			}
+			out[i] = m
+		}
+		return out
+	}
+	rate := func(naive bool) (float64, float64, error) {
+		ev := NewEvaluator(n, kind, groups, val, naive)
+		defer ev.Close()
+		var evals int
+		var flops float64
+		start := time.Now()
+		for time.Since(start).Seconds() < o.Seconds || evals == 0 {
+			ms := masks()
+			if _, err := ev.Evaluate(ms); err != nil {
+				return 0, 0, err
+			}
+			for _, m := range ms {
+				flops += usefulFLOPs(n, kind, groups, m, int64(val.N))
+			}
+			evals += len(ms)
+		}
+		d := time.Since(start).Seconds()
+		return float64(evals) / d, flops / d / 1e9, nil
+	}
+	naive, _, err := rate(true)
+	if err != nil {
+		return nil, err
+	}
+	engine, gflops, err := rate(false)
+	if err != nil {
+		return nil, err
+	}
+	return &BenchCase{Name: name, NaiveEvals: naive, EngineEvals: engine, Ratio: engine / naive,
+		EngineGFLOPs: gflops, Population: o.Population, Samples: val.N, Density: density}, nil
+}
+
+// usefulFLOPs is the work an evaluation must do: the rebuilt network's
+// FLOPs for unit masks (shared-prefix work excluded: it is done once), the
+// non-zero weights' multiply-adds for weight masks.
+func usefulFLOPs(n *model.Net, kind Granularity, groups []*model.Group, m search.Mask, samples int64) float64 {
+	if kind == Weights {
+		return 2 * float64(m.Count()) * float64(samples)
+	}
+	r, err := n.Rebuild(UnitMask(m, groups))
+	if err != nil {
+		return 0
+	}
+	defer r.Drop()
+	f := model.FLOPs(r.Arch)
+	// The shared prefix (up to group 0's consumer) is computed once per search.
+	f -= model.FLOPsBefore(r.Arch, groups[0].Consumers[0].Path)
+	return float64(f) * float64(samples)
+}
