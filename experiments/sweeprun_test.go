@@ -87,6 +87,18 @@ func TestSweepRunsEveryTrialOnceThenSkips(t *testing.T) {
 		!strings.Contains(progress, "running (prune.target_sparsity=0.5, search.algorithm=genetic, seed=1, 1 threads)") {
 		t.Errorf("progress lines:\n%s", progress)
 	}
+	// Trials sharing a dense model wait for the one that trains it: one
+	// training per seed, however the two workers interleave.
+	trained := 0
+	for _, r := range res {
+		log, _ := os.ReadFile(filepath.Join(r.Dir, results.LogFile))
+		if strings.Contains(string(log), "dense: training") {
+			trained++
+		}
+	}
+	if trained != 2 {
+		t.Errorf("dense model trained in %d trials, want 2 (one per seed)", trained)
+	}
 	before := metricsTimes(t, out)
 	if len(before) != 8 {
 		t.Fatalf("%d metrics.json after the sweep, want 8", len(before))

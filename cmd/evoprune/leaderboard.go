@@ -9,8 +9,9 @@ import (
 
 func leaderboardCmd() *cobra.Command {
 	var format, sort string
+	var group, pareto bool
 	c := &cobra.Command{
-		Use:   "leaderboard [DIR...] [--format table|markdown|csv|json] [--sort METRIC]",
+		Use:   "leaderboard [DIR...] [--format table|markdown|csv|json] [--sort METRIC] [--group] [--pareto]",
 		Short: "Rank finished runs found under the given folders (default runs)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -27,6 +28,20 @@ func leaderboardCmd() *cobra.Command {
 			if len(runs) == 0 {
 				return usage(fmt.Errorf("no runs (metrics.json) under %v", args))
 			}
+			if group {
+				// --pareto with --group: the frontier of configurations, on their means.
+				rows := results.Group(runs)
+				if pareto {
+					rows = results.ParetoGroups(rows)
+				}
+				if err := results.GroupLeaderboard(cmd.OutOrStdout(), rows, f, sort); err != nil {
+					return usage(err)
+				}
+				return nil
+			}
+			if pareto {
+				runs = results.Pareto(runs)
+			}
 			if err := results.Leaderboard(cmd.OutOrStdout(), runs, f, sort); err != nil {
 				return usage(err)
 			}
@@ -35,5 +50,7 @@ func leaderboardCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&format, "format", "table", "table | markdown | csv | json")
 	c.Flags().StringVar(&sort, "sort", results.DefaultSort, "metric to sort by, e.g. final.accuracy, compression, final.flops")
+	c.Flags().BoolVar(&group, "group", false, "one row per (dataset, model, granularity, algorithm, target) group: mean ± std over its runs (seeds)")
+	c.Flags().BoolVar(&pareto, "pareto", false, "keep only runs (with --group: groups) not dominated in final accuracy and final compression")
 	return c
 }

@@ -1,0 +1,220 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evoprune/evoprune/results"
+)
+
+// SweepOptions configure RunSweep.
+type SweepOptions struct {
+	Out     string // root of run directories (default "runs")
+	Workers int    // trials run at once (default 1)
+	// Threads is the libtorch thread budget the workers share: each trial
+	// gets max(1, Threads/workers). 0 means each trial's own threads setting.
+	Threads  int
+	Progress io.Writer // one line per trial start and end; nil: none
+	// RunStdout receives each run's progress (default: discarded; it is in
+	// the run's log.txt either way, and interleaved runs are unreadable).
+	RunStdout io.Writer
+}
+
+// TrialResult is what became of one trial.
+type TrialResult struct {
+	Trial   Trial
+	State   TrialState
+	Dir     string
+	Run     *results.Run // nil when Err is set
+	Err     error
+	Seconds float64
+}
+
+// RunSweep runs trials, Workers at a time, and returns one result per trial
+// in input order. Finished trials are skipped, half-finished ones resumed.
+// A failing trial does not stop the others; the error, non-nil when any
+// failed, counts them.
+func RunSweep(trials []Trial, o SweepOptions) ([]TrialResult, error) {
+	if o.Out == "" {
+		o.Out = "runs"
+	}
+	if o.RunStdout == nil {
+		o.RunStdout = io.Discard
+	}
+	s := &sweepRun{o: o, total: len(trials), res: make([]TrialResult, len(trials))}
+	var todo []int
+	for i, t := range trials {
+		s.res[i] = TrialResult{Trial: t}
+		state, dir, err := PlanTrial(o.Out, t)
+		s.res[i].State, s.res[i].Dir, s.res[i].Err = state, dir, err
+		switch {
+		case err != nil:
+			s.finished(i)
+		case state == TrialSkipped:
+			s.res[i].Run, s.res[i].Err = results.ReadRun(dir)
+			s.finished(i)
+		default:
+			todo = append(todo, i)
+		}
+	}
+	workers := min(max(o.Workers, 1), max(len(todo), 1))
+	s.run(s.schedule(trials, todo, workers), workers)
+	failed := 0
+	for _, r := range s.res {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return s.res, fmt.Errorf("sweep: %d of %d trials failed", failed, len(trials))
+	}
+	return s.res, nil
+}
+
+// sweepRun is the shared state of one RunSweep.
+type sweepRun struct {
+	o     SweepOptions
+	total int
+	res   []TrialResult
+	mu    sync.Mutex // guards Progress
+}
+
+// job is one trial to run; it waits for wait (if set) before starting and
+// closes done when it ends.
+type job struct {
+	pos  int
+	t    Trial
+	wait <-chan struct{}
+	done chan struct{}
+}
+
+// schedule orders the trials to run. Trials that train the same dense model
+// share its cache under <out>/.cache; were two of them to train it at once
+// they would both write the cache file. So the first trial of each dense
+// model (the primer) goes first, and the others with that model wait for it.
+// One worker needs none of this and keeps the trials in order.
+func (s *sweepRun) schedule(trials []Trial, todo []int, workers int) []*job {
+	primers := map[string]*job{}
+	var first, rest []*job
+	for _, i := range todo {
+		j := &job{pos: i, t: trials[i], done: make(chan struct{})}
+		key := denseKey(j.t.Experiment)
+		switch p, ok := primers[key]; {
+		case workers == 1 || key == "" || s.denseCached(key):
+			first = append(first, j)
+		case ok:
+			j.wait = p.done
+			rest = append(rest, j)
+		default:
+			primers[key] = j
+			first = append(first, j)
+		}
+	}
+	return append(first, rest...)
+}
+
+// denseKey names the dense model a trial trains; "" when it loads
+// model.checkpoint instead. It mirrors the cache key of denseModel.
+func denseKey(e *Experiment) string {
+	if e == nil || e.Model.Checkpoint != "" {
+		return ""
+	}
+	return e.Hash("model", "data", "train", "seed")[:16]
+}
+
+// denseCached reports whether the dense model of key is cached already. If
+// the cache layout changes this only ever answers false, which is safe.
+func (s *sweepRun) denseCached(key string) bool {
+	return trialFileExists(filepath.Join(s.o.Out, ".cache", "dense", key, results.ModelFile))
+}
+
+// run executes the jobs on workers goroutines. Primers are queued first, so
+// by the time a worker takes a waiting job every primer is under way: no
+// deadlock.
+func (s *sweepRun) run(jobs []*job, workers int) {
+	queue := make(chan *job, len(jobs))
+	for _, j := range jobs {
+		queue <- j
+	}
+	close(queue)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				if j.wait != nil {
+					<-j.wait
+				}
+				s.runJob(j, workers)
+				close(j.done)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *sweepRun) runJob(j *job, workers int) {
+	e := *j.t.Experiment // a copy: the thread split is this sweep's business
+	budget := s.o.Threads
+	if budget <= 0 {
+		budget = e.Threads
+	}
+	e.Threads = max(1, budget/workers)
+	t := j.t
+	t.Experiment = &e
+	r := &s.res[j.pos]
+	verb := "running"
+	if r.State == TrialResumed {
+		verb = "resuming"
+	}
+	s.printf(j.pos, "%s (%s, %d threads)", verb, strings.Join(t.Overrides, ", "), e.Threads)
+	start := time.Now()
+	oc, err := RunTrial(t, RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout})
+	r.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		r.Err = err
+		if r.Dir == "" {
+			r.Dir = filepath.Join(s.o.Out, e.Name, TrialRunID(t))
+		}
+	} else {
+		r.State, r.Dir, r.Run = oc.State, oc.Dir, oc.Run
+	}
+	s.finished(j.pos)
+}
+
+// finished prints the closing line of a trial.
+func (s *sweepRun) finished(pos int) {
+	r := s.res[pos]
+	var msg string
+	if r.Err != nil {
+		// The line already names the trial; RunTrial's errors do too.
+		msg = strings.TrimPrefix(r.Err.Error(), r.Trial.String()+": ")
+	}
+	switch {
+	case r.Err != nil && r.Dir != "":
+		s.printf(pos, "FAILED after %.1fs: %s (log: %s)", r.Seconds, msg, filepath.Join(r.Dir, results.LogFile))
+	case r.Err != nil:
+		s.printf(pos, "FAILED: %s", msg)
+	case r.State == TrialSkipped:
+		s.printf(pos, "skipped (finished), final acc %.2f%%, compression %.2fx", 100*r.Run.Final.Accuracy, r.Run.Final.Compression)
+	default:
+		s.printf(pos, "%s in %.1fs, final acc %.2f%%, compression %.2fx", r.State, r.Seconds,
+			100*r.Run.Final.Accuracy, r.Run.Final.Compression)
+	}
+}
+
+// printf writes "[pos/total] trial t<index>-<id>: ..." as one line.
+func (s *sweepRun) printf(pos int, format string, args ...any) {
+	if s.o.Progress == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.o.Progress, "[%d/%d] trial %s: %s\n", pos+1, s.total, TrialRunID(s.res[pos].Trial),
+		fmt.Sprintf(format, args...))
+}
