@@ -20,7 +20,8 @@ import (
 type chain struct {
 	sizes  []int64      // units per group
 	layers []chainLayer // consumers: group 0's consumer ... the output layer
-	hT     *ts.Tensor   // prefix activation transposed, plus a zero row: [sizes[0]+1, N]
+	hT     *ts.Tensor   // prefix activation transposed: [sizes[0], N]
+	rows0  *ts.Tensor   // first consumer's weight with a zero row appended: [out+1, in]
 	y      *ts.Tensor   // labels [1, N]
 	n      int64
 	dev    gotch.Device
@@ -30,6 +31,11 @@ type chainLayer struct {
 	in, out int64
 	w, b    *ts.Tensor // flattened weight and bias, each with a trailing zero
 }
+
+// The first consumer reads every unit of group 0, with zero weights for the
+// removed ones, in one large matrix product: gathering each individual's
+// kept activations instead would copy P x |K| x N floats, which on this
+// machine costs as much as the product itself.
 
 // newChain returns nil unless the groups form a chain of linear layers that
 // ends in the output layer: g_i produced by layer ℓ_i and read only by ℓ_{i+1}.
@@ -64,10 +70,11 @@ func newChain(n *model.Net, groups []*model.Group, prefix *ts.Tensor, y *ts.Tens
 		c.layers = append(c.layers, chainLayer{in: l.In, out: l.Out,
 			w: withZero(n.T[p+".weight"]), b: withZero(n.T[p+".bias"])})
 	}
-	zero := ts.MustZeros([]int64{1, c.n}, gotch.Float, n.Device)
-	t := prefix.MustT(false)
-	c.hT = ts.MustCat([]*ts.Tensor{t, zero}, 0).MustContiguous(true)
-	t.MustDrop()
+	c.hT = prefix.MustT(false).MustContiguous(true)
+	w0 := n.T[paths[0]+".weight"].MustDetach(false)
+	zero := ts.MustZeros([]int64{1, w0.MustSize()[1]}, gotch.Float, n.Device)
+	c.rows0 = ts.MustCat([]*ts.Tensor{w0, zero}, 0)
+	w0.MustDrop()
 	zero.MustDrop()
 	c.y = y.MustView([]int64{1, c.n}, false)
 	return c
@@ -85,6 +92,7 @@ func withZero(t *ts.Tensor) *ts.Tensor {
 
 func (c *chain) close() {
 	c.hT.MustDrop()
+	c.rows0.MustDrop()
 	c.y.MustDrop()
 	for _, l := range c.layers {
 		l.w.MustDrop()
@@ -131,15 +139,14 @@ func (c *chain) evaluate(masks []search.Mask) ([]search.Score, error) {
 			width[g] = max(width[g], int64(len(k[g])))
 		}
 	}
-	// Gather group 0's kept activations: [P, width0, N].
-	rows := make([]int64, 0, P*width[0])
-	for _, k := range kept {
-		rows = appendPadded(rows, k[0], width[0], c.sizes[0])
+	a, err := c.first(kept, width)
+	if err != nil {
+		return nil, err
 	}
-	idx := c.index(rows)
-	a := c.hT.MustIndexSelect(0, idx, false).MustView([]int64{P, width[0], c.n}, true)
-	idx.MustDrop()
 	for li, l := range c.layers {
+		if li == 0 {
+			continue
+		}
 		last := li == len(c.layers)-1
 		outW := l.out
 		if !last {
@@ -191,20 +198,14 @@ func (c *chain) evaluate(masks []search.Mask) ([]search.Score, error) {
 		a = next
 	}
 	// a: logits transposed, [P, classes, N].
-	logp := a.MustLogSoftmax(1, gotch.Float, false)
 	y := c.y.MustUnsqueeze(0, false).MustExpand([]int64{P, 1, c.n}, false, true)
-	nll := logp.MustGather(1, y, false, true).MustSumDimIntlist([]int64{1, 2}, false, gotch.Float, true)
-	pred := a.MustArgmax([]int64{1}, false, true)
-	correct := pred.MustEqTensor(c.y, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
-	both := ts.MustStack([]*ts.Tensor{nll, correct}, 0)
-	v := model.Host(both)
-	both.MustDrop()
-	nll.MustDrop()
-	correct.MustDrop()
+	loss, correct := lossAndCorrect(a, y, 1, []int64{1, 2})
+	a.MustDrop()
 	y.MustDrop()
+	v := hostPair(loss, correct)
 	out := make([]search.Score, P)
 	for p := range out {
-		out[p] = search.Score{ValAccuracy: float64(v[int(P)+p]) / float64(c.n), Loss: -float64(v[p]) / float64(c.n)}
+		out[p] = search.Score{ValAccuracy: float64(v[int(P)+p]) / float64(c.n), Loss: float64(v[p]) / float64(c.n)}
 	}
 	return out, nil
 }
@@ -226,4 +227,44 @@ func (c *chain) chunk() int {
 		widest = max(widest, s)
 	}
 	return int(max(1, (256<<20)/(4*c.n*widest)))
+}
+
+// first runs the first consumer for the whole population: rows are the kept
+// units of group 1 (or every output), columns all of group 0 masked by each
+// individual's kept set. Result: [P, rows, N], after ReLU unless it is the output layer.
+func (c *chain) first(kept [][][]int64, width []int64) (*ts.Tensor, error) {
+	P := int64(len(kept))
+	l := c.layers[0]
+	last := len(c.layers) == 1
+	outW := l.out
+	if !last {
+		outW = width[1]
+	}
+	rows := make([]int64, 0, P*outW)
+	cols := make([]float32, P*l.in)
+	for p, k := range kept {
+		if last {
+			for i := int64(0); i < l.out; i++ {
+				rows = append(rows, i)
+			}
+		} else {
+			rows = appendPadded(rows, k[1], outW, l.out)
+		}
+		for _, j := range k[0] {
+			cols[int64(p)*l.in+j] = 1
+		}
+	}
+	ri := c.index(rows)
+	w := c.rows0.MustIndexSelect(0, ri, false).MustView([]int64{P, outW, l.in}, true)
+	b := l.b.MustIndexSelect(0, ri, false).MustView([]int64{P * outW, 1}, true)
+	ri.MustDrop()
+	mask := model.FromHost(cols, []int64{P, 1, l.in}, c.dev)
+	wm := w.MustMul(mask, true).MustView([]int64{P * outW, l.in}, true)
+	mask.MustDrop()
+	z := b.MustAddmm(wm, c.hT, true)
+	wm.MustDrop()
+	if !last {
+		z.MustRelu_()
+	}
+	return z.MustView([]int64{P, outW, c.n}, true), nil
 }

@@ -261,16 +261,38 @@ func keptColumns(keep []bool, repeat int64) []int64 {
 	return cols
 }
 
-// score turns logits into accuracy and mean loss with one host transfer.
+// score turns logits [N, classes] into accuracy and mean loss.
 func score(logits, y *ts.Tensor) search.Score {
-	defer logits.MustDrop()
-	n := float64(y.MustSize()[0])
-	loss := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(y, ts.NewTensor(), 2, -100, true)
-	correct := logits.MustArgmax([]int64{1}, false, false).MustEqTensor(y, true).MustSum(gotch.Float, true)
-	both := ts.MustStack([]*ts.Tensor{loss, correct}, 0)
+	n := y.MustSize()[0]
+	yc := y.MustView([]int64{n, 1}, false)
+	loss, correct := lossAndCorrect(logits, yc, 1, []int64{0, 1})
+	logits.MustDrop()
+	yc.MustDrop()
+	v := hostPair(loss, correct)
+	return search.Score{ValAccuracy: float64(v[1]) / float64(n), Loss: float64(v[0]) / float64(n)}
+}
+
+// lossAndCorrect sums cross-entropy and correct predictions over dims, with
+// classes along classDim and y (int64) shaped like logits but with size 1
+// there. A prediction is correct when the true class's logit is the largest
+// (argmax over a strided dimension costs libtorch ~25x more than amax).
+func lossAndCorrect(logits, y *ts.Tensor, classDim int64, dims []int64) (*ts.Tensor, *ts.Tensor) {
+	t := logits.MustGather(classDim, y, false, false)
+	m := logits.MustAmax([]int64{classDim}, true, false)
+	lse := logits.MustLogsumexp([]int64{classDim}, true, false)
+	loss := lse.MustSub(t, true).MustSumDimIntlist(dims, false, gotch.Float, true)
+	correct := t.MustGeTensor(m, true).MustSumDimIntlist(dims, false, gotch.Float, true)
+	m.MustDrop()
+	return loss, correct
+}
+
+// hostPair copies two same-shaped tensors to the host in one transfer
+// (first all of a, then all of b) and drops them.
+func hostPair(a, b *ts.Tensor) []float32 {
+	both := ts.MustStack([]*ts.Tensor{a, b}, 0)
 	v := model.Host(both)
-	loss.MustDrop()
-	correct.MustDrop()
 	both.MustDrop()
-	return search.Score{ValAccuracy: float64(v[1]) / n, Loss: float64(v[0]) / n}
+	a.MustDrop()
+	b.MustDrop()
+	return v
 }
