@@ -68,6 +68,9 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if mask.weights != nil {
+		defer mask.weights.Drop()
+	}
 
 	masked, err := mask.apply(dense)
 	if err != nil {

@@ -20,6 +20,9 @@ type prunedMask struct {
 	space  search.Space
 	bits   search.Mask
 	units  model.UnitMask // the units the rebuild removed (weights: dead units)
+	// weights, when a strategy retrained the network (iterative pruning),
+	// replace the dense network's as the ones the mask applies to.
+	weights *model.Net
 }
 
 // granularity maps prune.granularity onto what a mask covers.
@@ -51,7 +54,8 @@ func (p *pipeline) objective() search.Objective {
 	return search.Objective{Name: f.Objective, Lambda: f.Lambda, Budgeted: f.Objective == search.AccuracyAtSparsity}
 }
 
-// search finds the mask; every fitness value it uses is on the validation split.
+// search finds the mask with the strategy search.algorithm names; every
+// fitness value it uses is on the validation split.
 func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	kind, groups, err := p.granularity(dense)
 	if err != nil {
@@ -61,52 +65,39 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
+	strategy, ok := strategies[p.e.Search.Algorithm]
+	if !ok {
+		return nil, fmt.Errorf("search.algorithm %q is not available yet", p.e.Search.Algorithm)
+	}
 	ev := fitness.NewEvaluator(dense, kind, groups, s.val, false)
 	defer ev.Close()
-	sc := p.e.Search
 	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
-		sc.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
+		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
-	var res *search.Result
-	switch sc.Algorithm {
-	case "genetic":
-		res, err = p.genetic(space, ev)
-	case "random":
-		res, err = search.Random(space, ev, sc.Population*(sc.Generations+1), p.e.Seed, p.objective(), sc.Population)
-		if err == nil {
-			p.writeHistory(res.History)
-		}
-	case "global-magnitude":
-		res, err = search.Random(space, constant{}, 1, p.e.Seed, p.objective(), 1)
-		if err == nil {
-			res.Best = search.TopK(space)
-		}
-	default:
-		err = fmt.Errorf("search.algorithm %q is not available yet", sc.Algorithm)
-	}
+	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev,
+		Train: s.train, Val: s.valFull, Printf: p.printf, p: p})
 	if err != nil {
 		return nil, err
 	}
+	res := found.Result
 	p.secs.Search = time.Since(t).Seconds()
 	p.searchSum = results.SearchSummary{Generations: res.Generations, Evaluations: res.Evaluations, Seconds: p.secs.Search}
+	if len(res.History) > 0 {
+		if err := p.writeHistory(res.History); err != nil {
+			return nil, err
+		}
+	}
 	p.printf("search: done in %.1fs, %d evaluations, best val acc %.2f%%, kept %d of %d\n",
 		p.secs.Search, res.Evaluations, 100*res.BestScore.ValAccuracy, res.Best.Count(), space.N())
-	return &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best}, nil
-}
-
-// constant scores nothing; global-magnitude needs no search.
-type constant struct{}
-
-func (constant) Evaluate(m []search.Mask) ([]search.Score, error) {
-	return make([]search.Score, len(m)), nil
+	return &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best, weights: found.Weights}, nil
 }
 
 func (p *pipeline) checkpointPath() string {
 	return filepath.Join(p.dir.File(results.CheckpointDir), "search.json")
 }
 
-// genetic runs the GA, checkpointing after every generation.
-func (p *pipeline) genetic(space search.Space, ev search.Evaluator) (*search.Result, error) {
+// geneticSearch runs the GA, checkpointing after every generation.
+func (p *pipeline) geneticSearch(space search.Space, ev search.Evaluator) (*search.Result, error) {
 	sc := p.e.Search
 	cfg := search.Config{Population: sc.Population, Generations: sc.Generations, Elitism: sc.Elitism,
 		CrossoverRate: sc.CrossoverRate, MutationRate: sc.MutationRate, Seed: p.e.Seed, Objective: p.objective()}
@@ -155,6 +146,9 @@ func (p *pipeline) writeHistory(h []search.Progress) error {
 // apply returns the masked network: a copy of dense whose removed units
 // output zero, or whose pruned weights are zero.
 func (m *prunedMask) apply(dense *model.Net) (*model.Net, error) {
+	if m.weights != nil {
+		dense = m.weights
+	}
 	c := dense.Clone()
 	if m.kind == fitness.Units {
 		m.units = fitness.UnitMask(m.bits, m.groups)
