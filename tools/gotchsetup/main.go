@@ -1,12 +1,14 @@
 // Command gotchsetup prepares gotch for the libtorch installed on this machine.
 //
 // gotch v0.9.1 is written for libtorch 2.1 with CUDA; Debian ships libtorch
-// 1.13.1 for CPU. This program copies the gotch module into a git-ignored
-// folder (used through a `replace` in the project's go.mod), writes a cgo
-// lib.go for the chosen libtorch, and replaces the body of every generated
-// atg_* wrapper that does not compile against it with one that raises a clear
-// error. It is idempotent: a stamp records what was prepared, and a second run
-// with the same inputs returns at once.
+// 1.13.1 for CPU. This program replaces the body of every generated atg_*
+// wrapper that does not compile against the chosen libtorch with one that
+// raises a clear error, compiles gotch's C++ wrapper into a shared library
+// libtch.so, and copies the gotch module into a git-ignored folder (used
+// through a `replace` in the project's go.mod) whose cgo lib.go links that
+// library. The exported symbols are the same for every libtorch, so one Go
+// binary runs on any libtch.so built this way. It is idempotent: a stamp
+// records what was built, and a second run with the same inputs returns at once.
 package main
 
 import (
@@ -28,7 +30,7 @@ import (
 
 // toolVersion changes whenever the preparation below changes, so that old
 // prepared copies are redone.
-const toolVersion = "3"
+const toolVersion = "5"
 
 const gotchModule = "github.com/sugarme/gotch@v0.9.1"
 
@@ -40,31 +42,79 @@ type libtorch struct {
 	ABI      string // value of _GLIBCXX_USE_CXX11_ABI
 }
 
+type options struct {
+	dst     string // the prepared Go module (git-ignored)
+	shared  string // where libtch.so and its stubbed sources go
+	root    string // libtorch folder; "" for Debian's
+	src     string // gotch module folder; "" to find it with `go mod download`
+	libOnly bool   // build libtch.so only (machines without Go)
+}
+
 func main() {
-	dst := flag.String("dst", "third_party/gotch", "folder to prepare (git-ignored)")
-	root := flag.String("libtorch", os.Getenv("LIBTORCH"), "libtorch folder (include/, lib/); empty: Debian's libtorch-dev")
+	var o options
+	flag.StringVar(&o.dst, "dst", "third_party/gotch", "folder for the prepared gotch module (git-ignored)")
+	flag.StringVar(&o.shared, "shared", "third_party/libtch", "folder for libtch.so, the C++ wrapper as a shared library")
+	flag.StringVar(&o.root, "libtorch", os.Getenv("LIBTORCH"), "libtorch folder (include/, lib/); empty: Debian's libtorch-dev")
+	flag.StringVar(&o.src, "src", "", "gotch v0.9.1 source folder (default: from the Go module cache)")
+	flag.BoolVar(&o.libOnly, "lib-only", false, "only build libtch.so (no Go module), e.g. on a GPU machine without Go")
 	flag.Parse()
-	if err := run(*dst, *root); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "gotchsetup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dst, root string) error {
-	lt, err := findLibtorch(root)
+// run builds libtch.so from gotch's C++ wrapper, stubbed for the chosen
+// libtorch, and prepares the Go module to link it dynamically: the same Go
+// binary then runs on any libtch.so built this way (LD_LIBRARY_PATH chooses).
+func run(o options) error {
+	lt, err := findLibtorch(o.root)
 	if err != nil {
 		return err
 	}
-	key := stampKey(lt)
-	stamp := filepath.Join(dst, ".evoprune-prepared")
-	if b, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(b)) == key {
-		fmt.Printf("gotchsetup: %s already prepared for %s\n", dst, describe(lt))
+	shared, err := filepath.Abs(o.shared)
+	if err != nil {
+		return err
+	}
+	key := stampKey(lt, o.libOnly)
+	stamp := filepath.Join(shared, ".evoprune-prepared")
+	if b, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(b)) == key && (o.libOnly || exists(filepath.Join(o.dst, "go.mod"))) {
+		fmt.Printf("gotchsetup: %s already built for %s\n", shared, describe(lt))
 		return nil
 	}
-	src, err := moduleDir()
+	src := o.src
+	if src == "" {
+		if src, err = moduleDir(); err != nil {
+			return err
+		}
+	}
+	csrc := filepath.Join(shared, "src")
+	if err := os.RemoveAll(shared); err != nil {
+		return fmt.Errorf("remove old %s: %w", shared, err)
+	}
+	if err := copySources(filepath.Join(src, "libtch"), csrc); err != nil {
+		return fmt.Errorf("copy wrapper sources: %w", err)
+	}
+	n, err := stubBroken(csrc, lt)
 	if err != nil {
 		return err
 	}
+	fmt.Printf("gotchsetup: %d generated wrappers stubbed for %s; compiling libtch.so (a few minutes)\n", n, describe(lt))
+	if err := buildShared(csrc, filepath.Join(shared, "libtch.so"), lt); err != nil {
+		return err
+	}
+	if !o.libOnly {
+		if err := prepareModule(src, o.dst, shared); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("gotchsetup: %s/libtch.so ready\n", shared)
+	return os.WriteFile(stamp, []byte(key+"\n"), 0o644)
+}
+
+// prepareModule copies gotch into dst without the C++ wrapper (which lives
+// in libtch.so) and writes a lib.go that links that library.
+func prepareModule(src, dst, shared string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("remove old %s: %w", dst, err)
 	}
@@ -72,15 +122,15 @@ func run(dst, root string) error {
 		return fmt.Errorf("copy gotch: %w", err)
 	}
 	libtch := filepath.Join(dst, "libtch")
-	if err := os.WriteFile(filepath.Join(libtch, "lib.go"), []byte(libGo(lt)), 0o644); err != nil {
+	if err := os.Remove(filepath.Join(libtch, "torch_api.cpp")); err != nil {
 		return err
 	}
-	n, err := stubBroken(libtch, lt)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("gotchsetup: prepared %s for %s (%d generated wrappers stubbed)\n", dst, describe(lt), n)
-	return os.WriteFile(stamp, []byte(key+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(libtch, "lib.go"), []byte(libGo(shared)), 0o644)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func describe(lt libtorch) string {
@@ -114,7 +164,11 @@ func findLibtorch(root string) (libtorch, error) {
 		return libtorch{}, err
 	}
 	lib := filepath.Join(root, "lib")
-	if _, err := os.Stat(filepath.Join(lib, "libtorch_cpu.so")); err != nil {
+	if !exists(filepath.Join(lib, "libtorch_cpu.so")) {
+		// Debian's layout: LIBTORCH=/usr
+		lib = filepath.Join(root, "lib", "x86_64-linux-gnu")
+	}
+	if !exists(filepath.Join(lib, "libtorch_cpu.so")) {
 		return libtorch{}, fmt.Errorf("LIBTORCH=%s: no lib/libtorch_cpu.so there", root)
 	}
 	lt := libtorch{
@@ -130,11 +184,12 @@ func findLibtorch(root string) (libtorch, error) {
 	return lt, nil
 }
 
-func stampKey(lt libtorch) string {
+func stampKey(lt libtorch, libOnly bool) string {
 	b, _ := json.Marshal(struct {
-		V, M string
-		L    libtorch
-	}{toolVersion, gotchModule, lt})
+		V, M    string
+		L       libtorch
+		LibOnly bool
+	}{toolVersion, gotchModule, lt, libOnly})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
@@ -192,30 +247,63 @@ func cxxFlags(lt libtorch) []string {
 	return f
 }
 
-func libGo(lt libtorch) string {
-	var ld []string
+func libGo(shared string) string {
+	var b strings.Builder
+	b.WriteString("// Code generated by evoprune's tools/gotchsetup; DO NOT EDIT.\n\npackage libtch\n\n")
+	b.WriteString("// The C++ wrapper is the shared library libtch.so; LD_LIBRARY_PATH can\n")
+	b.WriteString("// point the same binary at one built against another libtorch.\n\n")
+	fmt.Fprintf(&b, "// #cgo LDFLAGS: -L%s -ltch -Wl,-rpath,%s -Wl,--enable-new-dtags -lstdc++\n", shared, shared)
+	b.WriteString("// #cgo CFLAGS: -I${SRCDIR} -O2 -Wno-deprecated-declarations\n")
+	b.WriteString("import \"C\"\n")
+	return b.String()
+}
+
+// buildShared compiles the stubbed wrapper into a shared library linked
+// against the chosen libtorch (CUDA libraries kept even though unreferenced,
+// so that libtorch registers its CUDA kernels).
+func buildShared(csrc, out string, lt libtorch) error {
+	args := append(cxxFlags(lt), "-shared", "-fPIC", "-O1", "-w", "-I"+csrc, filepath.Join(csrc, "torch_api.cpp"), "-o", out)
 	if lt.LibDir != "" {
-		ld = append(ld, "-L"+lt.LibDir, "-Wl,-rpath,"+lt.LibDir)
+		args = append(args, "-L"+lt.LibDir, "-Wl,-rpath,"+lt.LibDir)
 	}
 	if contains(lt.Libs, "torch_cuda") {
-		// Keep the CUDA library linked although nothing references it directly,
-		// so that libtorch registers its CUDA kernels.
-		ld = append(ld, "-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed")
+		args = append(args, "-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed")
 	}
 	for _, l := range lt.Libs {
 		if l != "torch_cuda" && l != "c10_cuda" {
-			ld = append(ld, "-l"+l)
+			args = append(args, "-l"+l)
 		}
 	}
-	ld = append(ld, "-lstdc++")
-	var b strings.Builder
-	b.WriteString("// Code generated by evoprune's tools/gotchsetup; DO NOT EDIT.\n\npackage libtch\n\n")
-	fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", strings.Join(ld, " "))
-	fmt.Fprintf(&b, "// #cgo CPPFLAGS: -D_GLIBCXX_USE_CXX11_ABI=%s\n", lt.ABI)
-	b.WriteString("// #cgo CFLAGS: -I${SRCDIR} -O2 -Wno-deprecated-declarations\n")
-	fmt.Fprintf(&b, "// #cgo CXXFLAGS: -std=c++17 -I${SRCDIR} -O1 -w %s\n", strings.Join(prefixed("-I", lt.Includes), " "))
-	b.WriteString("import \"C\"\n")
-	return b.String()
+	cmd := exec.Command("g++", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("g++ -shared torch_api.cpp: %w\n%s", err, firstErrors(stderr.String()))
+	}
+	return nil
+}
+
+// copySources copies the wrapper's C/C++ sources and headers (not the Go files).
+func copySources(from, to string) error {
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".cpp") || strings.HasSuffix(n, ".h") {
+			b, err := os.ReadFile(filepath.Join(from, n))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(to, n), b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 var errLine = regexp.MustCompile(`torch_api_generated\.cpp\.h:(\d+):\d+: error:`)
