@@ -13,6 +13,7 @@ import (
 	"github.com/evoprune/evoprune/search"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
 
@@ -64,27 +65,13 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 // Lottery Ticket procedure) or a fresh initialisation (reinit). Weight masks
 // carry over so pruned weights stay pruned.
 func (p *pipeline) restart(final *model.Net, m *prunedMask, how string) (*model.Net, error) {
+	var n *model.Net
+	var err error
 	if how == "reinit" {
-		n, err := model.New(final.Arch, final.Device, model.Init(p.e.Model.Init), p.e.Seed+2)
-		if err != nil {
-			return nil, err
-		}
-		if final.WeightMasks != nil {
-			n.WeightMasks = cloneMasks(final.WeightMasks)
-			n.Remask()
-		}
-		return n, nil
+		n, err = model.New(final.Arch, final.Device, model.Init(p.e.Model.Init), p.e.Seed+2)
+	} else {
+		n, err = p.rewound(m, final.Device)
 	}
-	init, err := model.New(p.denseArch, final.Device, model.Init(p.e.Model.Init), p.e.Seed)
-	if err != nil {
-		return nil, err
-	}
-	defer init.Drop()
-	if m.kind == fitness.Weights {
-		init.WeightMasks = fitness.WeightMasks(m.bits, init)
-		init.Remask()
-	}
-	n, err := init.Rebuild(m.units)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +80,21 @@ func (p *pipeline) restart(final *model.Net, m *prunedMask, how string) (*model.
 		n.Remask()
 	}
 	return n, nil
+}
+
+// rewound is the dense network's initialisation (the same seed recreates
+// it) cut to the surviving structure.
+func (p *pipeline) rewound(m *prunedMask, dev gotch.Device) (*model.Net, error) {
+	init, err := model.New(p.denseArch, dev, model.Init(p.e.Model.Init), p.e.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer init.Drop()
+	if m.kind == fitness.Weights {
+		init.WeightMasks = fitness.WeightMasks(m.bits, init)
+		init.Remask()
+	}
+	return init.Rebuild(m.units)
 }
 
 func cloneMasks(m map[string]*ts.Tensor) map[string]*ts.Tensor {

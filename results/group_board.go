@@ -174,14 +174,7 @@ func GroupSortKeys() []string {
 // parseGroupSort resolves a sort key; "accuracy" means "final.accuracy" as
 // in the per-run leaderboard, and a leading - or + forces the direction.
 func parseGroupSort(s string) (groupSortKey, error) {
-	name := strings.TrimSpace(s)
-	if name == "" {
-		name = DefaultSort
-	}
-	var force byte
-	if name[0] == '-' || name[0] == '+' {
-		force, name = name[0], name[1:]
-	}
+	name, force := splitSort(s)
 	for _, k := range groupSortKeys {
 		if k.name == name || k.name == "final."+name {
 			if force != 0 {

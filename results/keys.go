@@ -104,17 +104,22 @@ func SortKeys() []string {
 // DefaultSort is the leaderboard order when none is given.
 const DefaultSort = "final.accuracy"
 
-// parseSort resolves a sort key. A leading '-' forces descending and '+'
-// ascending order; otherwise the key's natural (best first) order is used.
-func parseSort(s string) (metricKey, error) {
-	name := strings.TrimSpace(s)
+// splitSort trims a sort key, defaults it, and splits off a leading '-' or '+'.
+func splitSort(s string) (name string, force byte) {
+	name = strings.TrimSpace(s)
 	if name == "" {
 		name = DefaultSort
 	}
-	var force byte
 	if name[0] == '-' || name[0] == '+' {
 		force, name = name[0], name[1:]
 	}
+	return name, force
+}
+
+// parseSort resolves a sort key. A leading '-' forces descending and '+'
+// ascending order; otherwise the key's natural (best first) order is used.
+func parseSort(s string) (metricKey, error) {
+	name, force := splitSort(s)
 	for _, k := range sortKeys {
 		if k.name == name {
 			if force != 0 {
