@@ -28,7 +28,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), validateCmd(), leaderboardCmd(), evalCmd(), benchCmd(), sweepCmd())
+	root.AddCommand(runCmd(), validateCmd(), leaderboardCmd(), evalCmd(), benchCmd(), sweepCmd(), plotCmd())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	err := root.Execute()
 	if err == nil {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/evoprune/evoprune/results"
+	"github.com/spf13/cobra"
+)
+
+func plotCmd() *cobra.Command {
+	var out, kind, x string
+	c := &cobra.Command{
+		Use:   "plot DIR... --out FILE.png [--kind accuracy|history] [--x sparsity|compression]",
+		Short: "Plot final accuracy against sparsity per algorithm (seed error bars), or the search's fitness per generation",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usage(fmt.Errorf("plot needs --out FILE (.png, .svg or .pdf)"))
+			}
+			runs, dirs, err := results.FindRuns(args...)
+			if err != nil {
+				return usage(err)
+			}
+			if len(runs) == 0 {
+				return usage(fmt.Errorf("no runs (metrics.json) under %v", args))
+			}
+			switch kind {
+			case "accuracy":
+				if err := results.PlotAccuracy(runs, x, out); err != nil {
+					return usage(err)
+				}
+			case "history":
+				hist := map[string][]results.HistoryRow{}
+				for i, r := range runs {
+					h, err := results.ReadHistory(filepath.Join(dirs[i], results.HistoryFile))
+					if err == nil && len(h) > 0 {
+						hist[fmt.Sprintf("%s %s s%d", r.Name, r.Algorithm, r.Seed)] = h
+					}
+				}
+				if err := results.PlotHistory(hist, out); err != nil {
+					return err
+				}
+			default:
+				return usage(fmt.Errorf("--kind %q: accuracy | history", kind))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plot: %s\n", out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "output image (.png, .svg, .pdf)")
+	c.Flags().StringVar(&kind, "kind", "accuracy", "accuracy | history")
+	c.Flags().StringVar(&x, "x", "sparsity", "x axis for accuracy plots: sparsity | compression")
+	return c
+}

@@ -1,0 +1,131 @@
+package results
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// PlotAccuracy draws final test accuracy against final sparsity (or, with
+// x = "compression", compression): one curve per algorithm, one point per
+// target with the mean over seeds and error bars of one standard deviation.
+// The file type follows path's extension (.png, .svg, .pdf).
+func PlotAccuracy(runs []*Run, x, path string) error {
+	if x != "sparsity" && x != "compression" {
+		return fmt.Errorf("plot: x axis %q: sparsity | compression", x)
+	}
+	p := plot.New()
+	p.Title.Text = "Final test accuracy"
+	p.Y.Label.Text = "accuracy (%)"
+	p.X.Label.Text = map[string]string{"sparsity": "sparsity (%)", "compression": "compression (x)"}[x]
+	byAlg := map[string]map[float64][]*Run{}
+	for _, r := range runs {
+		if byAlg[r.Algorithm] == nil {
+			byAlg[r.Algorithm] = map[float64][]*Run{}
+		}
+		byAlg[r.Algorithm][r.Target] = append(byAlg[r.Algorithm][r.Target], r)
+	}
+	algs := sortedNames(byAlg)
+	for i, alg := range algs {
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		xget := func(r *Run) float64 { return 100 * r.Final.Sparsity }
+		if x == "compression" {
+			xget = func(r *Run) float64 { return r.Final.Compression }
+		}
+		for _, target := range sortedTargets(byAlg[alg]) {
+			rs := byAlg[alg][target]
+			acc := stat(rs, func(r *Run) float64 { return 100 * r.Final.Accuracy })
+			pts = append(pts, plotter.XY{X: stat(rs, xget).Mean, Y: acc.Mean})
+			errs = append(errs, struct{ Low, High float64 }{acc.Std, acc.Std})
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", alg, err)
+		}
+		line.Color = plotutil.Color(i)
+		points.Color = plotutil.Color(i)
+		points.Shape = plotutil.Shape(i)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", alg, err)
+		}
+		bars.Color = plotutil.Color(i)
+		p.Add(line, points, bars)
+		p.Legend.Add(alg, line, points)
+	}
+	p.Legend.Top = false // accuracy falls with sparsity: the lower left is free
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return save(p, path)
+}
+
+// PlotHistory draws the GA's best and mean fitness per generation, one pair
+// of curves per run (named by label).
+func PlotHistory(hist map[string][]HistoryRow, path string) error {
+	p := plot.New()
+	p.Title.Text = "Search progress"
+	p.X.Label.Text = "generation"
+	p.Y.Label.Text = "fitness"
+	for i, label := range sortedNames(hist) {
+		var best, mean plotter.XYs
+		for _, h := range hist[label] {
+			best = append(best, plotter.XY{X: float64(h.Generation), Y: h.BestFitness})
+			mean = append(mean, plotter.XY{X: float64(h.Generation), Y: h.MeanFitness})
+		}
+		if len(best) == 0 {
+			continue
+		}
+		lb, err := plotter.NewLine(best)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", label, err)
+		}
+		lm, err := plotter.NewLine(mean)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", label, err)
+		}
+		lb.Color = plotutil.Color(i)
+		lm.Color = plotutil.Color(i)
+		lm.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(lb, lm)
+		p.Legend.Add(label+" best", lb)
+		p.Legend.Add(label+" mean", lm)
+	}
+	p.Legend.Top = false // fitness rises: the lower right is free
+	p.Add(plotter.NewGrid())
+	return save(p, path)
+}
+
+func save(p *plot.Plot, path string) error {
+	p.BackgroundColor = color.White
+	if err := p.Save(16*vg.Centimeter, 11*vg.Centimeter, path); err != nil {
+		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	return nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedTargets(m map[float64][]*Run) []float64 {
+	out := make([]float64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Float64s(out)
+	return out
+}

@@ -1,0 +1,43 @@
+package results
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestPlots(t *testing.T) {
+	var runs []*Run
+	for i, alg := range []string{"genetic", "genetic", "random", "random"} {
+		for _, target := range []float64{0.5, 0.8} {
+			r := &Run{Name: "x", Algorithm: alg, Seed: int64(i), Target: target}
+			r.Final.Accuracy = 0.98 - 0.1*target + 0.001*float64(i)
+			r.Final.Sparsity = target
+			r.Final.Compression = 1 / (1 - target)
+			runs = append(runs, r)
+		}
+	}
+	dir := t.TempDir()
+	png := []byte("\x89PNG")
+	for _, x := range []string{"sparsity", "compression"} {
+		path := filepath.Join(dir, x+".png")
+		if err := PlotAccuracy(runs, x, path); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, png) {
+			t.Fatalf("%s: not a PNG (%v)", path, err)
+		}
+	}
+	if err := PlotAccuracy(runs, "flops", filepath.Join(dir, "x.png")); err == nil {
+		t.Error("unknown x axis accepted")
+	}
+	hist := map[string][]HistoryRow{"a": {{Generation: 0, BestFitness: 0.9, MeanFitness: 0.5}, {Generation: 1, BestFitness: 0.95, MeanFitness: 0.7}}}
+	path := filepath.Join(dir, "h.svg")
+	if err := PlotHistory(hist, path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte("<svg")) {
+		t.Fatal("history plot is not an SVG")
+	}
+}
