@@ -61,7 +61,7 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
-	space, err := fitness.Space(dense, kind, groups, p.e.Prune.TargetSparsity)
+	space, err := fitness.SpaceWith(dense, kind, groups, p.e.Prune.TargetSparsity, p.e.Prune.Criterion, s.val, p.e.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +157,9 @@ func (m *prunedMask) apply(dense *model.Net) (*model.Net, error) {
 			return nil, err
 		}
 		return c, nil
+	}
+	for _, t := range c.WeightMasks {
+		t.MustDrop()
 	}
 	c.WeightMasks = fitness.WeightMasks(m.bits, c)
 	c.Remask()

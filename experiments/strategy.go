@@ -35,9 +35,14 @@ type Found struct {
 
 // strategies are selected by name from search.algorithm.
 var strategies = map[string]Strategy{
-	"genetic":          genetic,
-	"random":           randomSearch,
-	"global-magnitude": globalMagnitude,
+	"genetic":             genetic,
+	"random":              randomSearch,
+	"global-magnitude":    globalMagnitude,
+	"threshold":           threshold,
+	"iterative-magnitude": iterativeMagnitude,
+	"degree":              degree,
+	"greedy":              greedy,
+	"layerwise":           layerwise,
 }
 
 func genetic(s *Search) (*Found, error) {

@@ -1,6 +1,9 @@
 package experiments
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // experiment runs every check: single values first, then combinations.
 func (c *checker) experiment(e *Experiment) {
@@ -98,6 +101,16 @@ func (c *checker) combinations(e *Experiment) {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")
 	}
 	s := &e.Search
+	switch g := e.Prune.Granularity; {
+	case s.Algorithm == "degree" && g != "weight":
+		c.failBecause("search.algorithm", "prune.granularity", "degree prunes the weight graph: it needs prune.granularity weight, not %s", g)
+	case s.Algorithm == "greedy" && g != "neuron" && g != "channel":
+		c.failBecause("search.algorithm", "prune.granularity", "greedy removes units: it needs prune.granularity neuron or channel, not %s", g)
+	case g == "layer":
+		c.fail("prune.granularity", "layer granularity is not available yet")
+	case strings.HasPrefix(e.Reconstruct.Method, "refit") && g != "neuron" && g != "channel":
+		c.failBecause("reconstruct.method", "prune.granularity", "least-squares refit needs prune.granularity neuron or channel, not %s", g)
+	}
 	if s.Population >= 2 && s.Elitism >= s.Population {
 		c.failBecause("search.elitism", "search.population", "must be < search.population (%d)", s.Population)
 	}

@@ -182,8 +182,15 @@ func (n *Net) Drop() {
 	n.T, n.unitMasks, n.WeightMasks = nil, nil, nil
 }
 
-// Clone deep-copies the network (masks included) on the same device.
-func (n *Net) Clone() *Net {
+// Clone deep-copies the network (masks included) on the same device. The
+// copy is made without grad recording: a copy recorded by autograd
+// (detach_copy has no derivative) could not be trained.
+func (n *Net) Clone() (c *Net) {
+	NoGrad(func() { c = n.clone() })
+	return c
+}
+
+func (n *Net) clone() *Net {
 	c := &Net{Arch: n.Arch.Clone(), Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}}
 	for _, k := range n.names {
 		c.set(k, n.T[k].MustDetachCopy(false), n.buffer[k])

@@ -1,0 +1,371 @@
+package experiments
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// strategyRun runs testdata/tiny.yaml (an MLP 64-32-16-4 on synthetic data)
+// with overrides into a fresh directory, which it returns with the outcome.
+func strategyRun(t *testing.T, sets ...string) (*Outcome, string) {
+	t.Helper()
+	e, err := LoadWith("testdata/tiny.yaml", sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	o, err := Run(e, RunOptions{Out: out, Stdout: io.Discard})
+	if err != nil {
+		t.Fatalf("%v: %v", sets, err)
+	}
+	if d := o.Run.RebuildMaxAbsDiff; d > 1e-4 {
+		t.Errorf("%v: rebuild_max_abs_diff %g > 1e-4", sets, d)
+	}
+	return o, out
+}
+
+// strategyFails checks that a setting is refused, by validation where it
+// can tell, else by the run.
+func strategyFails(t *testing.T, want string, sets ...string) {
+	t.Helper()
+	e, err := LoadWith("testdata/tiny.yaml", sets)
+	if err == nil {
+		_, err = Run(e, RunOptions{Out: t.TempDir(), Stdout: io.Discard})
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%v: error %v, want one containing %q", sets, err, want)
+	}
+}
+
+// savedMask is what the tests read back from mask.json.
+type savedMask struct {
+	Layers []struct {
+		Name string `json:"name"`
+		Size int    `json:"size"`
+		Kept int    `json:"kept"`
+	} `json:"layers"`
+	Bits *search.Mask `json:"weight_bits"`
+}
+
+func readMask(t *testing.T, o *Outcome) savedMask {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(o.Dir, results.MaskFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m savedMask
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func tinyArch(t *testing.T) model.Arch {
+	a, err := model.Build(model.Spec{Arch: "mlp", Widths: []int64{32, 16}, Input: [3]int64{1, 8, 8}, Classes: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// cachedDense loads the dense network a run under out trained and cached.
+func cachedDense(t *testing.T, out string) *model.Net {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(out, ".cache", "dense", "*", results.ModelFile))
+	if len(paths) != 1 {
+		t.Fatalf("dense cache: %v", paths)
+	}
+	n, err := model.Load(tinyArch(t), paths[0], gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func hidden(r *results.Run) []int64 { return r.Final.Architecture[1:3] }
+
+func countAbove(v []float64, theta float64) int {
+	c := 0
+	for _, x := range v {
+		if x > theta {
+			c++
+		}
+	}
+	return c
+}
+
+func absWeights(n *model.Net, name string) (abs, signed []float64) {
+	for _, x := range model.Host(n.T[name]) {
+		abs = append(abs, math.Abs(float64(x)))
+		signed = append(signed, float64(x))
+	}
+	return abs, signed
+}
+
+// With k = 0 the threshold is each layer's mean score: exactly the slots
+// above it stay; with q > 0 those above q·σ(signed weights).
+func TestThresholdKeepsSlotsAboveTheLayerMean(t *testing.T) {
+	o, out := strategyRun(t, "search.algorithm=threshold", "prune.granularity=weight", "prune.k=0")
+	dense := cachedDense(t, out)
+	defer dense.Drop()
+	m := readMask(t, o)
+	total := 0
+	for _, l := range m.Layers {
+		a, _ := absWeights(dense, l.Name)
+		mu, _ := meanStd(a)
+		if want := countAbove(a, mu); l.Kept != want {
+			t.Errorf("layer %s kept %d, want %d above the mean |w|", l.Name, l.Kept, want)
+		}
+		// |w| of a trained layer is skewed: a bit under half lies above the mean.
+		if f := float64(l.Kept) / float64(l.Size); f < 0.3 || f > 0.6 {
+			t.Errorf("layer %s keeps %.2f", l.Name, f)
+		}
+		total += l.Kept
+	}
+	if got := 1 - float64(total)/2624; math.Abs(o.Run.Masked.Sparsity-got) > 0.01 {
+		t.Errorf("masked sparsity %.4f, mask says %.4f", o.Run.Masked.Sparsity, got)
+	}
+
+	o, out = strategyRun(t, "search.algorithm=threshold", "prune.granularity=weight", "prune.q=1")
+	dense2 := cachedDense(t, out)
+	defer dense2.Drop()
+	for _, l := range readMask(t, o).Layers {
+		a, w := absWeights(dense2, l.Name)
+		_, sd := meanStd(w)
+		if want := countAbove(a, sd); l.Kept != want {
+			t.Errorf("q=1: layer %s kept %d, want %d above σ", l.Name, l.Kept, want)
+		}
+	}
+
+	o, out = strategyRun(t, "search.algorithm=threshold", "prune.k=0")
+	dense3 := cachedDense(t, out)
+	defer dense3.Drop()
+	scores := dense3.UnitScores(model.Groups(dense3.Arch))
+	want := []int64{int64(countAbove(scores["1"], mean(scores["1"]))), int64(countAbove(scores["3"], mean(scores["3"])))}
+	if got := hidden(o.Run); !slices.Equal(got, want) {
+		t.Errorf("neuron threshold: hidden widths %v, want the units above the mean L1 %v", got, want)
+	}
+	if o.Run.Final.Params >= o.Run.Dense.Params {
+		t.Errorf("final network not smaller: %d params", o.Run.Final.Params)
+	}
+}
+
+func mean(v []float64) float64 {
+	mu, _ := meanStd(v)
+	return mu
+}
+
+func TestIterativeMagnitudeReachesTheTarget(t *testing.T) {
+	o, _ := strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight",
+		"prune.target_sparsity=0.8", "prune.rounds=3")
+	r := o.Run
+	if math.Abs(r.Masked.Sparsity-0.8) > 0.01 || math.Abs(r.Final.Sparsity-0.8) > 0.01 {
+		t.Errorf("sparsity masked %.4f final %.4f, want 0.80 within 0.01", r.Masked.Sparsity, r.Final.Sparsity)
+	}
+	for _, l := range readMask(t, o).Layers {
+		if f := float64(l.Kept) / float64(l.Size); math.Abs(f-0.2) > 1/float64(l.Size)+1e-9 {
+			t.Errorf("layer %s keeps %.4f, want 0.2 (each layer reaches the target)", l.Name, f)
+		}
+	}
+	if r.Search.Generations != 3 || r.Search.Evaluations != 1 {
+		t.Errorf("search summary %+v, want 3 rounds and 1 evaluation", r.Search)
+	}
+
+	o, _ = strategyRun(t, "search.algorithm=iterative-magnitude", "prune.rounds=2")
+	if got := hidden(o.Run); !slices.Equal(got, []int64{16, 8}) {
+		t.Errorf("neuron iterative-magnitude: hidden widths %v, want [16 8]", got)
+	}
+	if o.Run.Final.FLOPs >= o.Run.Dense.FLOPs {
+		t.Errorf("final network not smaller: %d FLOPs", o.Run.Final.FLOPs)
+	}
+
+	// Rewound to the initialisation and not retrained, the masked network
+	// is an untrained one: far below the dense accuracy.
+	o, _ = strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.rounds=2",
+		"reconstruct.init=rewind", "reconstruct.epochs=0")
+	if r := o.Run; r.Masked.ValAccuracy > r.Dense.ValAccuracy-0.2 {
+		t.Errorf("rewind: masked val acc %.3f, dense %.3f", r.Masked.ValAccuracy, r.Dense.ValAccuracy)
+	}
+	kept := 0
+	for _, l := range readMask(t, o).Layers {
+		kept += l.Kept
+	}
+	if kept != 1312 {
+		t.Errorf("rewind: kept %d weights, want 1312 of 2624", kept)
+	}
+}
+
+func TestRewindRestoresTheInitOnTheMask(t *testing.T) {
+	a := tinyArch(t)
+	init, _ := model.New(a, gotch.CPU, model.InitDefault, 5)
+	defer init.Drop()
+	n, _ := model.New(a, gotch.CPU, model.InitDefault, 6)
+	defer n.Drop()
+	w := n.PrunableNames()[1]
+	keep := make([]float32, 16*32)
+	for i := range keep {
+		keep[i] = float32(i % 2)
+	}
+	n.WeightMasks = map[string]*ts.Tensor{w: model.FromHost(keep, []int64{16, 32}, gotch.CPU)}
+	rewind(n, init)
+	got, want := model.Host(n.T[w]), model.Host(init.T[w])
+	for i := range got {
+		if got[i] != want[i]*keep[i] {
+			t.Fatalf("weight %d: %v, want %v", i, got[i], want[i]*keep[i])
+		}
+	}
+	if b, ib := model.Host(n.T["1.bias"]), model.Host(init.T["1.bias"]); !slices.Equal(b, ib) {
+		t.Error("biases not rewound")
+	}
+}
+
+func TestDegreeLeavesNoUnitBelowK(t *testing.T) {
+	o, _ := strategyRun(t, "search.algorithm=degree", "prune.granularity=weight", "prune.target_sparsity=0.8", "prune.k=3")
+	m := readMask(t, o)
+	if m.Bits == nil {
+		t.Fatal("mask.json has no weight bits")
+	}
+	flags := model.WeightFlags{}
+	off := 0
+	for _, l := range m.Layers {
+		f := make([]bool, l.Size)
+		for j := range f {
+			f[j] = m.Bits.Get(off + j)
+		}
+		flags[l.Name] = f
+		off += l.Size
+	}
+	deg, err := model.UnitDegrees(tinyArch(t), flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alive []int64
+	for _, g := range []string{"1", "3"} {
+		n := int64(0)
+		for u := range deg[g].In {
+			in, out := deg[g].In[u], deg[g].Out[u]
+			switch {
+			case in == 0 && out == 0:
+			case in >= 3 && out >= 3:
+				n++
+			default:
+				t.Errorf("unit %s/%d: fan-in %d, fan-out %d", g, u, in, out)
+			}
+		}
+		alive = append(alive, n)
+	}
+	r := o.Run
+	if got := hidden(r); !slices.Equal(got, alive) || got[0]+got[1] >= 48 {
+		t.Errorf("final hidden widths %v, want the %v units with degree >= 3 (fewer than 48)", got, alive)
+	}
+	if r.Masked.Sparsity < 0.8-1e-9 {
+		t.Errorf("masked sparsity %.4f below the target", r.Masked.Sparsity)
+	}
+	strategyFails(t, "it needs prune.granularity weight, not neuron", "search.algorithm=degree")
+	strategyFails(t, "every unit of layer 1", "search.algorithm=degree", "prune.granularity=weight",
+		"prune.target_sparsity=0.9", "prune.k=3")
+}
+
+func TestGreedyHitsTheUnitBudget(t *testing.T) {
+	o, _ := strategyRun(t, "search.algorithm=greedy")
+	r := o.Run
+	if got := hidden(r); got[0]+got[1] != 24 {
+		t.Errorf("hidden widths %v, want 24 units in all", got)
+	}
+	// 24 one-unit steps over at most 48 candidates each, plus the final score.
+	if r.Search.Generations != 24 || r.Search.Evaluations < 24*24 || r.Search.Evaluations > 24*48+1 {
+		t.Errorf("search summary %+v", r.Search)
+	}
+	hist, err := results.ReadHistory(filepath.Join(o.Dir, results.HistoryFile))
+	if err != nil || len(hist) != 24 {
+		t.Errorf("history: %d rows, %v", len(hist), err)
+	}
+	if r.Final.Params >= r.Dense.Params {
+		t.Errorf("final network not smaller: %d params", r.Final.Params)
+	}
+	strategyFails(t, "needs prune.granularity neuron or channel, not weight", "search.algorithm=greedy", "prune.granularity=weight")
+}
+
+func TestLayerwiseHitsTheBudgetPerLayer(t *testing.T) {
+	o, _ := strategyRun(t, "search.algorithm=layerwise")
+	r := o.Run
+	if got := hidden(r); !slices.Equal(got, []int64{16, 8}) {
+		t.Errorf("hidden widths %v, want [16 8] (half of each layer)", got)
+	}
+	if r.Search.Evaluations < 3 || r.Search.Evaluations > 2*layerwiseCandidates+1 {
+		t.Errorf("evaluations %d", r.Search.Evaluations)
+	}
+	o, _ = strategyRun(t, "search.algorithm=layerwise", "prune.granularity=weight", "prune.target_sparsity=0.75")
+	for _, l := range readMask(t, o).Layers {
+		if l.Kept != l.Size/4 {
+			t.Errorf("layer %s kept %d of %d, want a quarter", l.Name, l.Kept, l.Size)
+		}
+	}
+}
+
+func TestProportionalSharesAddUp(t *testing.T) {
+	seg := func(n int) search.Segment { return search.Segment{Size: n} }
+	sp := search.Space{Segments: []search.Segment{seg(300), seg(100), seg(3)}}
+	for total := 3; total <= 403; total += 7 {
+		k := proportional(sp, total)
+		sum := 0
+		for i, v := range k {
+			if v < 1 || v > sp.Segments[i].Size {
+				t.Fatalf("total %d: share %v", total, k)
+			}
+			sum += v
+		}
+		if sum != total {
+			t.Fatalf("total %d: shares %v add up to %d", total, k, sum)
+		}
+	}
+	if k := proportional(sp, 202); !slices.Equal(k, []int{150, 50, 2}) {
+		t.Errorf("shares %v, want [150 50 2]", k)
+	}
+}
+
+func TestLayerCandidatesAreDistinctKeptSets(t *testing.T) {
+	order := []int{9, 3, 7, 1, 0, 2, 8, 6, 5, 4, 11, 10}
+	c := layerCandidates(order, 6, 16, 1)
+	if len(c) < 8 || !slices.Equal(c[0], order[:6]) {
+		t.Fatalf("%d candidates, first %v", len(c), c[0])
+	}
+	seen := map[string]bool{}
+	for _, k := range c {
+		s := sorted(k)
+		if len(slices.Compact(slices.Clone(s))) != 6 {
+			t.Fatalf("candidate %v is not 6 distinct slots", k)
+		}
+		key := fmtInts(s)
+		if seen[key] {
+			t.Fatalf("candidate %v repeated", k)
+		}
+		seen[key] = true
+		// Only the lowest-ranked kept (positions 2..5, w = 4) may leave.
+		for _, top := range order[:2] {
+			if !slices.Contains(k, top) {
+				t.Fatalf("candidate %v dropped a top slot", k)
+			}
+		}
+	}
+	if c := layerCandidates(order, 12, 16, 1); len(c) != 1 {
+		t.Errorf("keeping everything: %d candidates", len(c))
+	}
+}
+
+func fmtInts(v []int) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,262 @@
+package fitness
+
+import (
+	"fmt"
+	"math/rand"
+	"runtime"
+	"strconv"
+
+	"github.com/evoprune/evoprune/internal/torchrt"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Unit-importance criteria (prune.criterion).
+const (
+	// CriterionMagnitude: the L1 norm of the unit's producer rows / filters.
+	CriterionMagnitude = "magnitude"
+	// CriterionActivation: mean |output| of the unit on the data, read where
+	// the masked network zeroes it (after a directly following ReLU).
+	CriterionActivation = "activation"
+	// CriterionTaylor: first-order Taylor estimate of the loss change when
+	// the unit is zeroed, |Σ_positions a·∂L/∂a| per sample, averaged over
+	// samples (Molchanov et al. 2017).
+	CriterionTaylor = "taylor"
+	// CriterionRandom: seeded uniform scores, the control.
+	CriterionRandom = "random"
+)
+
+// criterionChunk bounds the samples one forward (and backward) pass sees.
+const criterionChunk = 1000
+
+// SpaceWith is Space with the unit scores of a criterion: data is the batch
+// activation and taylor run on (the validation samples the search uses),
+// seed drives random. Weight granularity always ranks by |w|, whatever the
+// criterion. Like magnitude, every criterion's scores are divided by their
+// layer's mean, so a global ranking compares units across layers fairly.
+func SpaceWith(n *model.Net, kind Granularity, groups []*model.Group, target float64, criterion string, data *model.Batch, seed int64) (search.Space, error) {
+	switch criterion {
+	case "", CriterionMagnitude, CriterionActivation, CriterionTaylor, CriterionRandom:
+	default:
+		return search.Space{}, fmt.Errorf("unknown prune.criterion %q (magnitude | activation | taylor | random)", criterion)
+	}
+	sp, err := Space(n, kind, groups, target)
+	if err != nil || kind != Units || criterion == "" || criterion == CriterionMagnitude {
+		return sp, err
+	}
+	scores, err := UnitCriterion(n, groups, criterion, data, seed)
+	if err != nil {
+		return sp, err
+	}
+	for i, g := range groups {
+		sp.Segments[i].Scores = normalise(scores[g.Name])
+	}
+	return sp, nil
+}
+
+// UnitCriterion returns the raw (not normalised) importance of every unit of
+// the groups under a criterion, by group name. activation and taylor need a
+// network whose groups are masked at top-level layers (MLPs, LeNet-5; not
+// yet the residual networks) and a non-empty data batch. The network is not
+// modified.
+func UnitCriterion(n *model.Net, groups []*model.Group, criterion string, data *model.Batch, seed int64) (map[string][]float64, error) {
+	switch criterion {
+	case "", CriterionMagnitude:
+		return n.UnitScores(groups), nil
+	case CriterionRandom:
+		rng := rand.New(rand.NewSource(seed))
+		out := map[string][]float64{}
+		for _, g := range groups {
+			s := make([]float64, g.Size)
+			for i := range s {
+				s[i] = rng.Float64()
+			}
+			out[g.Name] = s
+		}
+		return out, nil
+	case CriterionActivation, CriterionTaylor:
+	default:
+		return nil, fmt.Errorf("unknown prune.criterion %q (magnitude | activation | taylor | random)", criterion)
+	}
+	at, err := topLevelMaskPoints(n, groups)
+	if err != nil {
+		return nil, fmt.Errorf("prune.criterion %s: %w", criterion, err)
+	}
+	if data == nil || data.N == 0 {
+		return nil, fmt.Errorf("prune.criterion %s: no data to measure activations on", criterion)
+	}
+	if criterion == CriterionActivation {
+		return activationScores(n, groups, at, data), nil
+	}
+	return taylorScores(n, groups, at, data), nil
+}
+
+// topLevelMaskPoints maps the top-level layer index where each group is
+// masked to the group's index.
+func topLevelMaskPoints(n *model.Net, groups []*model.Group) (map[int]int, error) {
+	at := map[int]int{}
+	for gi, g := range groups {
+		if len(g.MaskAt) != 1 {
+			return nil, fmt.Errorf("group %s is masked at %d layers (tied residual channels are not supported yet)", g.Name, len(g.MaskAt))
+		}
+		i, err := strconv.Atoi(g.MaskAt[0])
+		if err != nil || i < 0 || i >= len(n.Arch.Layers) {
+			return nil, fmt.Errorf("group %s is masked inside a block (%s): only top-level layers are supported yet", g.Name, g.MaskAt[0])
+		}
+		at[i] = gi
+	}
+	return at, nil
+}
+
+// unitSums reduces an activation-shaped tensor [N, C] or [N, C, H, W] to
+// per-unit sums over the batch and positions, and says how many values each
+// sum covers.
+func unitSums(t *ts.Tensor) ([]float32, int64) {
+	size := t.MustSize()
+	dims := []int64{0}
+	count := size[0]
+	for d := 2; d < len(size); d++ {
+		dims = append(dims, int64(d))
+		count *= size[d]
+	}
+	s := t.MustSumDimIntlist(dims, false, gotch.Float, false)
+	defer s.MustDrop()
+	return model.Host(s), count
+}
+
+func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data *model.Batch) map[string][]float64 {
+	sums := make([][]float64, len(groups))
+	counts := make([]int64, len(groups))
+	for gi, g := range groups {
+		sums[gi] = make([]float64, g.Size)
+	}
+	layers := n.Arch.Layers
+	model.NoGrad(func() {
+		for start := 0; start < data.N; start += criterionChunk {
+			x := data.X.MustNarrow(0, int64(start), int64(min(criterionChunk, data.N-start)), false)
+			cur := x
+			for i := range layers {
+				next := n.ForwardRange(i, i+1, cur, false)
+				if cur != x {
+					cur.MustDrop()
+				}
+				cur = next
+				gi, ok := at[i]
+				if !ok {
+					continue
+				}
+				// What the unit passes on: after its ReLU where one follows.
+				var a *ts.Tensor
+				if i+1 < len(layers) && layers[i+1].Kind == model.KReLU {
+					a = cur.MustRelu(false)
+				} else {
+					a = cur.MustAbs(false)
+				}
+				v, c := unitSums(a)
+				a.MustDrop()
+				for u, s := range v {
+					sums[gi][u] += float64(s)
+				}
+				counts[gi] += c
+			}
+			cur.MustDrop()
+			x.MustDrop()
+		}
+	})
+	out := map[string][]float64{}
+	for gi, g := range groups {
+		for u := range sums[gi] {
+			sums[gi][u] /= float64(max(counts[gi], 1))
+		}
+		out[g.Name] = sums[gi]
+	}
+	return out
+}
+
+// taylorScores multiplies each group's activation by a leaf of ones shaped
+// [N, units(, 1, 1)] that requires grad: its gradient is, per sample and
+// unit, Σ_positions a·∂L/∂a (L the summed cross-entropy), the first-order
+// change of that sample's loss when the unit is zeroed. The scores are the
+// mean absolute values over samples. It works on a copy of the network whose
+// parameters do not require grad, so the network's gradients stay untouched.
+func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *model.Batch) map[string][]float64 {
+	sums := make([][]float64, len(groups))
+	for gi, g := range groups {
+		sums[gi] = make([]float64, g.Size)
+	}
+	// Cloned without grad mode, the copies are leaves (detach_copy has no
+	// derivative) whose requires-grad flag can be turned off.
+	var c *model.Net
+	model.NoGrad(func() { c = n.Clone() })
+	defer c.Drop()
+	for _, k := range c.Names() {
+		c.T[k] = c.T[k].MustSetRequiresGrad(false, true)
+	}
+	layers := c.Arch.Layers
+	withGrad(func() {
+		for start := 0; start < data.N; start += criterionChunk {
+			b := int64(min(criterionChunk, data.N-start))
+			x := data.X.MustNarrow(0, int64(start), b, false)
+			y := data.Y.MustNarrow(0, int64(start), b, false).MustView([]int64{b, 1}, true)
+			leaves := make([]*ts.Tensor, len(groups))
+			cur := x
+			for i := range layers {
+				next := c.ForwardRange(i, i+1, cur, false)
+				if cur != x {
+					cur.MustDrop()
+				}
+				cur = next
+				gi, ok := at[i]
+				if !ok {
+					continue
+				}
+				shape := []int64{b, groups[gi].Size}
+				for range cur.MustSize()[2:] {
+					shape = append(shape, 1)
+				}
+				leaves[gi] = ts.MustOnes(shape, gotch.Float, c.Device).MustSetRequiresGrad(true, true)
+				cur = cur.MustMul(leaves[gi], true)
+			}
+			t := cur.MustGather(1, y, false, false)
+			lse := cur.MustLogsumexp([]int64{1}, true, false)
+			loss := lse.MustSub(t, true).MustSum(gotch.Float, true)
+			loss.MustBackward()
+			for gi, u := range leaves {
+				if u == nil {
+					continue
+				}
+				g := u.MustGrad(false).MustAbs(true).MustSumDimIntlist([]int64{0}, false, gotch.Float, true)
+				for j, v := range model.Host(g) {
+					sums[gi][j] += float64(v)
+				}
+				g.MustDrop()
+				u.MustDrop()
+			}
+			loss.MustDrop()
+			t.MustDrop()
+			cur.MustDrop()
+			y.MustDrop()
+			x.MustDrop()
+		}
+	})
+	out := map[string][]float64{}
+	for gi, g := range groups {
+		for u := range sums[gi] {
+			sums[gi][u] /= float64(data.N)
+		}
+		out[g.Name] = sums[gi]
+	}
+	return out
+}
+
+// withGrad runs f with gradient recording on, on one OS thread (libtorch's
+// grad mode is per thread), restoring the previous mode; see model.NoGrad.
+func withGrad(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	prev := torchrt.SetGradEnabled(true)
+	defer torchrt.SetGradEnabled(prev)
+	f()
+}
