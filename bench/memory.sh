@@ -11,7 +11,7 @@ pid=$!
 rss() { awk '/VmRSS/{print $2}' /proc/$pid/status 2>/dev/null || echo 0; }
 warm=0; last=0; peak=0
 while kill -0 $pid 2>/dev/null; do
-  gen=$(grep -oE "^gen +[0-9]+" "$log" | tail -1 | awk '{print $2}')
+  gen=$(grep -oE "^gen +[0-9]+" "$log" | tail -1 | awk "{print \$2}" || true)
   r=$(rss)
   if [ -n "$gen" ]; then
     [ "$gen" -ge 20 ] && [ "$warm" -eq 0 ] && warm=$r

@@ -193,7 +193,8 @@ func (c *chain) evaluate(masks []search.Mask) ([]search.Score, error) {
 		w.MustDrop()
 		a.MustDrop()
 		if !last {
-			next.MustRelu_()
+			// Not MustRelu_: gotch's in-place methods leak the replaced handle.
+			next = next.MustRelu(true)
 		}
 		a = next
 	}
@@ -264,7 +265,7 @@ func (c *chain) first(kept [][][]int64, width []int64) (*ts.Tensor, error) {
 	z := b.MustAddmm(wm, c.hT, true)
 	wm.MustDrop()
 	if !last {
-		z.MustRelu_()
+		z = z.MustRelu(true)
 	}
 	return z.MustView([]int64{P, outW, c.n}, true), nil
 }

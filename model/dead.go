@@ -125,9 +125,10 @@ func (n *Net) applyFolds(folds []fold) {
 			bj := b.MustNarrow(0, f.unit, 1, false).MustRelu(true)
 			for _, c := range f.g.Consumers {
 				col := n.T[c.Path+".weight"].MustNarrow(1, f.unit, 1, false).MustSqueeze(true)
-				add := col.MustMul(bj, true)
-				n.T[c.Path+".bias"].MustAdd_(add)
-				add.MustDrop()
+				bias := n.T[c.Path+".bias"]
+				sum := col.MustMul(bj, true).MustAdd(bias, true)
+				bias.Copy_(sum)
+				sum.MustDrop()
 			}
 			bj.MustDrop()
 		}

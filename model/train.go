@@ -126,14 +126,18 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 	return nil
 }
 
-// Remask zeroes pruned weights again (no-op without weight masks).
+// Remask zeroes pruned weights again (no-op without weight masks). gotch's
+// in-place methods (MustMul_ and the like) leak the tensor handle they
+// replace, and with it the storage: Copy_ is used instead.
 func (n *Net) Remask() {
 	if len(n.WeightMasks) == 0 {
 		return
 	}
 	NoGrad(func() {
 		for _, k := range sortedKeys(n.WeightMasks) {
-			n.T[k].MustMul_(n.WeightMasks[k])
+			w := n.T[k].MustMul(n.WeightMasks[k], false)
+			n.T[k].Copy_(w)
+			w.MustDrop()
 		}
 	})
 }
