@@ -84,4 +84,8 @@ type ReconstructConfig struct {
 	LR        float64 `yaml:"lr"`         // default 1.2e-4, >0
 	BatchSize int     `yaml:"batch_size"` // resolved to train.batch_size when 0 or absent
 	Schedule  string  `yaml:"schedule"`   // constant | step | cosine (default cosine)
+	// Distill mixes knowledge distillation from the dense network into
+	// fine-tuning: loss = (1−distill)·CE + distill·T²·KL (default 0: off).
+	Distill     float64 `yaml:"distill"`
+	Temperature float64 `yaml:"temperature"` // distillation temperature T (default 4)
 }

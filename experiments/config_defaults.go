@@ -76,6 +76,7 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	num("reconstruct.epochs", &r.Epochs, 10)
 	flt("reconstruct.lr", &r.LR, 1.2e-4)
 	str("reconstruct.schedule", &r.Schedule, "cosine")
+	flt("reconstruct.temperature", &r.Temperature, 4)
 	if r.BatchSize == 0 {
 		r.BatchSize = t.BatchSize
 	}

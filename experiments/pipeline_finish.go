@@ -55,6 +55,7 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 		Epochs: r.Epochs, BatchSize: batch, Optimizer: p.e.Train.Optimizer, LR: r.LR,
 		Momentum: p.e.Train.Momentum, WeightDecay: p.e.Train.WeightDecay, Schedule: r.Schedule,
 		StepEpochs: p.e.Train.StepEpochs, Gamma: p.e.Train.Gamma, Seed: p.e.Seed + 1,
+		Teacher: dense, Distill: r.Distill, Temperature: r.Temperature,
 		Epoch: p.epochPrinter("finetune", r.Epochs, final, s.valFull),
 	})
 	return final, err

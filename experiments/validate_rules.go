@@ -86,6 +86,8 @@ func (c *checker) reconstruct(r *ReconstructConfig) {
 	c.positive("reconstruct.lr", r.LR)
 	c.atLeast("reconstruct.batch_size", r.BatchSize, 0) // 0 = train.batch_size
 	c.oneOf("reconstruct.schedule", r.Schedule, Schedules)
+	c.within("reconstruct.distill", r.Distill, 0, 1, true, true)
+	c.positive("reconstruct.temperature", r.Temperature)
 }
 
 // combinations checks values that depend on each other.

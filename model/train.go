@@ -22,6 +22,11 @@ type TrainOptions struct {
 	StepEpochs  int
 	Gamma       float64
 	Seed        int64 // shuffling
+	// Teacher, if set, adds knowledge distillation: the loss becomes
+	// (1−Distill)·CE + Distill·T²·KL(softmax(teacher/T) ‖ softmax(student/T)).
+	Teacher     *Net
+	Distill     float64
+	Temperature float64
 	// Epoch, if set, is called after every epoch with its mean training loss.
 	Epoch func(epoch int, loss float64, d time.Duration) error
 }
@@ -103,7 +108,7 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 			y := train.Y.MustIndexSelect(0, bi, false)
 			bi.MustDrop()
 			logits := n.Forward(x, true)
-			loss := logits.MustLogSoftmax(1, gotch.Float, true).MustNllLoss(y, noBias, 1, -100, true)
+			loss := o.loss(logits, x, y)
 			opt.ZeroGrad()
 			loss.MustBackward()
 			if err := opt.Step(); err != nil {
@@ -124,6 +129,36 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 		}
 	}
 	return nil
+}
+
+// loss is the batch's mean cross-entropy, mixed with the distillation term
+// when a teacher is set. It drops logits.
+func (o TrainOptions) loss(logits, x, y *ts.Tensor) *ts.Tensor {
+	if o.Teacher == nil || o.Distill <= 0 {
+		return logits.MustLogSoftmax(1, gotch.Float, true).MustNllLoss(y, noBias, 1, -100, true)
+	}
+	t := o.Temperature
+	if t <= 0 {
+		t = 4
+	}
+	var soft *ts.Tensor // teacher's softened probabilities, without gradient
+	withGrad(false, func() {
+		tl := o.Teacher.Forward(x, false)
+		soft = tl.MustDivScalar(ts.FloatScalar(t), true).MustSoftmax(1, gotch.Float, true)
+	})
+	ce := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(y, noBias, 1, -100, true)
+	logS := logits.MustDivScalar(ts.FloatScalar(t), true).MustLogSoftmax(1, gotch.Float, true)
+	logT := soft.MustLog(false)
+	// KL(p_t ‖ p_s) summed over classes, mean over the batch.
+	kl := logT.MustSub(logS, true).MustMul(soft, true).MustSum(gotch.Float, true).
+		MustMulScalar(ts.FloatScalar(t*t/float64(y.MustSize()[0])), true)
+	logS.MustDrop()
+	soft.MustDrop()
+	a := ce.MustMulScalar(ts.FloatScalar(1-o.Distill), true)
+	b := kl.MustMulScalar(ts.FloatScalar(o.Distill), true)
+	out := a.MustAdd(b, true)
+	b.MustDrop()
+	return out
 }
 
 // Remask zeroes pruned weights again (no-op without weight masks). gotch's

@@ -109,3 +109,35 @@ func TestRemaskKeepsZeros(t *testing.T) {
 		t.Errorf("non-zero prunable %d, want %d", c.NonzeroPrune, want)
 	}
 }
+
+// With the network as its own teacher the distillation term is zero, so the
+// loss is (1−α)·CE exactly; training with a teacher still learns.
+func TestDistillation(t *testing.T) {
+	sp := synthetic(t)
+	a := build(t, Spec{Arch: "mlp", Widths: []int64{32}, Input: [3]int64{1, 8, 8}, Classes: int64(sp.Train.Classes)})
+	n, _ := New(a, gotch.CPU, InitDefault, 5)
+	defer n.Drop()
+	b := ToDevice(sp.Val, gotch.CPU)
+	defer b.Drop()
+	var ce, mixed float64
+	NoGrad(func() {
+		plain := TrainOptions{}
+		l := plain.loss(n.Forward(b.X, false), b.X, b.Y)
+		ce = l.MustFloat64Value([]int64{})
+		l.MustDrop()
+		self := TrainOptions{Teacher: n, Distill: 0.25, Temperature: 3}
+		l = self.loss(n.Forward(b.X, false), b.X, b.Y)
+		mixed = l.MustFloat64Value([]int64{})
+		l.MustDrop()
+	})
+	if math.Abs(mixed-0.75*ce) > 1e-5 {
+		t.Errorf("self-distillation loss %v, want 0.75 × CE = %v", mixed, 0.75*ce)
+	}
+	teacher, _ := trainTiny(t, sp, TrainOptions{Epochs: 3, BatchSize: 32, LR: 3e-3, Seed: 9})
+	defer teacher.Drop()
+	student, acc := trainTiny(t, sp, TrainOptions{Epochs: 3, BatchSize: 32, LR: 3e-3, Seed: 9, Teacher: teacher, Distill: 0.5})
+	defer student.Drop()
+	if acc < 0.85 {
+		t.Errorf("distilled student: test accuracy %.3f, want >= 0.85", acc)
+	}
+}
