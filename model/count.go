@@ -39,24 +39,32 @@ func (n *Net) Count() Counts {
 }
 
 // Latency is the median forward time in milliseconds of a batch of the
-// given size (eval mode, no gradients), over runs after a warm-up of 10.
+// given size (eval mode, no gradients). After a warm-up, each of the runs
+// times enough back-to-back forwards to last about 5 ms, so the scheduling
+// jitter of a shared machine averages out within a run.
 func Latency(n *Net, batch, runs int) float64 {
 	in := n.Arch.Input
 	x := ts.MustRandn([]int64{int64(batch), in[0], in[1], in[2]}, gotch.Float, n.Device)
 	defer x.MustDrop()
+	forward := func(k int) float64 {
+		start := time.Now()
+		for i := 0; i < k; i++ {
+			n.Forward(x, false).MustDrop()
+		}
+		if n.Device != gotch.CPU {
+			_ = ts.CudaSynchronize()
+		}
+		return float64(time.Since(start).Microseconds()) / 1000 / float64(k)
+	}
 	times := make([]float64, 0, runs)
 	NoGrad(func() {
-		for i := 0; i < runs+10; i++ {
-			start := time.Now()
-			y := n.Forward(x, false)
-			if n.Device != gotch.CPU {
-				_ = ts.CudaSynchronize()
-			}
-			d := time.Since(start)
-			y.MustDrop()
-			if i >= 10 {
-				times = append(times, float64(d.Microseconds())/1000)
-			}
+		warm := 0.0
+		for i := 0; i < 10; i++ {
+			warm = forward(1)
+		}
+		k := max(1, int(5/max(warm, 1e-3)))
+		for i := 0; i < runs; i++ {
+			times = append(times, forward(k))
 		}
 	})
 	sort.Float64s(times)
