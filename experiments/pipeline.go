@@ -100,6 +100,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	p.secs.Finetune = time.Since(t).Seconds()
 	finalM := p.measure(final, splits)
 	p.report("final", finalM)
+	p.latencies([]*model.Net{dense, masked, final}, []*results.Metrics{&denseM, &maskedM, &finalM})
 
 	p.secs.Total = time.Since(start).Seconds()
 	run := p.record(denseM, maskedM, finalM, diff)
@@ -227,8 +228,6 @@ func (p *pipeline) measure(n *model.Net, s *splits) results.Metrics {
 		Params:        c.Params,
 		NonzeroParams: c.NonzeroParams,
 		FLOPs:         c.FLOPs,
-		LatencyB1:     model.Latency(n, 1, 21),
-		LatencyB256:   model.Latency(n, 256, 21),
 		Architecture:  n.Arch.Widths(),
 	}
 	dense := n.Arch.Dense
@@ -247,8 +246,20 @@ func (p *pipeline) measure(n *model.Net, s *splits) results.Metrics {
 }
 
 func (p *pipeline) report(what string, m results.Metrics) {
-	p.printf("%s: test acc %.2f%%  F1 %.4f  params %d (non-zero %d)  sparsity %.2f%%  FLOPs %d  latency b1 %.3f ms, b256 %.3f ms\n",
-		what, 100*m.Accuracy, m.F1, m.Params, m.NonzeroParams, 100*m.Sparsity, m.FLOPs, m.LatencyB1, m.LatencyB256)
+	p.printf("%s: test acc %.2f%%  F1 %.4f  params %d (non-zero %d)  sparsity %.2f%%  FLOPs %d\n",
+		what, 100*m.Accuracy, m.F1, m.Params, m.NonzeroParams, 100*m.Sparsity, m.FLOPs)
+}
+
+// latencies measures the networks' latency at batch 1 and 256 together,
+// interleaved, so that they are compared under the same machine conditions.
+func (p *pipeline) latencies(nets []*model.Net, ms []*results.Metrics) {
+	b1 := model.Latencies(nets, 1, 21)
+	b256 := model.Latencies(nets, 256, 21)
+	for i, m := range ms {
+		m.LatencyB1, m.LatencyB256 = b1[i], b256[i]
+	}
+	p.printf("latency (median of 21, interleaved): b1 %.3f / %.3f / %.3f ms, b256 %.3f / %.3f / %.3f ms (dense / masked / final)\n",
+		b1[0], b1[1], b1[2], b256[0], b256[1], b256[2])
 }
 
 // effective sets the non-zero figures of a masked network from the rebuilt

@@ -39,34 +39,51 @@ func (n *Net) Count() Counts {
 }
 
 // Latency is the median forward time in milliseconds of a batch of the
-// given size (eval mode, no gradients). After a warm-up, each of the runs
-// times enough back-to-back forwards to last about 5 ms, so the scheduling
-// jitter of a shared machine averages out within a run.
+// given size (eval mode, no gradients); see Latencies.
 func Latency(n *Net, batch, runs int) float64 {
-	in := n.Arch.Input
-	x := ts.MustRandn([]int64{int64(batch), in[0], in[1], in[2]}, gotch.Float, n.Device)
+	return Latencies([]*Net{n}, batch, runs)[0]
+}
+
+// Latencies measures several networks on the same input shape, interleaving
+// their runs so that every network sees the same machine conditions (on a
+// shared machine the speed drifts over seconds). After a warm-up, each run
+// times enough back-to-back forwards to last about 2 ms; the result is the
+// median over runs, per network.
+func Latencies(nets []*Net, batch, runs int) []float64 {
+	in := nets[0].Arch.Input
+	dev := nets[0].Device
+	x := ts.MustRandn([]int64{int64(batch), in[0], in[1], in[2]}, gotch.Float, dev)
 	defer x.MustDrop()
-	forward := func(k int) float64 {
+	forward := func(n *Net, k int) float64 {
 		start := time.Now()
 		for i := 0; i < k; i++ {
 			n.Forward(x, false).MustDrop()
 		}
-		if n.Device != gotch.CPU {
+		if dev != gotch.CPU {
 			_ = ts.CudaSynchronize()
 		}
 		return float64(time.Since(start).Microseconds()) / 1000 / float64(k)
 	}
-	times := make([]float64, 0, runs)
+	times := make([][]float64, len(nets))
 	NoGrad(func() {
-		warm := 0.0
-		for i := 0; i < 10; i++ {
-			warm = forward(1)
+		ks := make([]int, len(nets))
+		for j, n := range nets {
+			warm := 0.0
+			for i := 0; i < 10; i++ {
+				warm = forward(n, 1)
+			}
+			ks[j] = max(1, int(2/max(warm, 1e-3)))
 		}
-		k := max(1, int(5/max(warm, 1e-3)))
 		for i := 0; i < runs; i++ {
-			times = append(times, forward(k))
+			for j, n := range nets {
+				times[j] = append(times[j], forward(n, ks[j]))
+			}
 		}
 	})
-	sort.Float64s(times)
-	return times[len(times)/2]
+	out := make([]float64, len(nets))
+	for j := range times {
+		sort.Float64s(times[j])
+		out[j] = times[j][len(times[j])/2]
+	}
+	return out
 }
