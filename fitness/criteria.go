@@ -3,10 +3,8 @@ package fitness
 import (
 	"fmt"
 	"math/rand"
-	"runtime"
 	"strconv"
 
-	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
@@ -136,23 +134,17 @@ func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data 
 	model.NoGrad(func() {
 		for start := 0; start < data.N; start += criterionChunk {
 			x := data.X.MustNarrow(0, int64(start), int64(min(criterionChunk, data.N-start)), false)
-			cur := x
-			for i := range layers {
-				next := n.ForwardRange(i, i+1, cur, false)
-				if cur != x {
-					cur.MustDrop()
-				}
-				cur = next
+			cur := eachLayer(n, x, func(i int, out *ts.Tensor) *ts.Tensor {
 				gi, ok := at[i]
 				if !ok {
-					continue
+					return out
 				}
 				// What the unit passes on: after its ReLU where one follows.
 				var a *ts.Tensor
 				if i+1 < len(layers) && layers[i+1].Kind == model.KReLU {
-					a = cur.MustRelu(false)
+					a = out.MustRelu(false)
 				} else {
-					a = cur.MustAbs(false)
+					a = out.MustAbs(false)
 				}
 				v, c := unitSums(a)
 				a.MustDrop()
@@ -160,7 +152,8 @@ func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data 
 					sums[gi][u] += float64(s)
 				}
 				counts[gi] += c
-			}
+				return out
+			})
 			cur.MustDrop()
 			x.MustDrop()
 		}
@@ -194,31 +187,24 @@ func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *mod
 	for _, k := range c.Names() {
 		c.T[k] = c.T[k].MustSetRequiresGrad(false, true)
 	}
-	layers := c.Arch.Layers
-	withGrad(func() {
+	model.WithGrad(func() {
 		for start := 0; start < data.N; start += criterionChunk {
 			b := int64(min(criterionChunk, data.N-start))
 			x := data.X.MustNarrow(0, int64(start), b, false)
 			y := data.Y.MustNarrow(0, int64(start), b, false).MustView([]int64{b, 1}, true)
 			leaves := make([]*ts.Tensor, len(groups))
-			cur := x
-			for i := range layers {
-				next := c.ForwardRange(i, i+1, cur, false)
-				if cur != x {
-					cur.MustDrop()
-				}
-				cur = next
+			cur := eachLayer(c, x, func(i int, out *ts.Tensor) *ts.Tensor {
 				gi, ok := at[i]
 				if !ok {
-					continue
+					return out
 				}
 				shape := []int64{b, groups[gi].Size}
-				for range cur.MustSize()[2:] {
+				for range out.MustSize()[2:] {
 					shape = append(shape, 1)
 				}
 				leaves[gi] = ts.MustOnes(shape, gotch.Float, c.Device).MustSetRequiresGrad(true, true)
-				cur = cur.MustMul(leaves[gi], true)
-			}
+				return out.MustMul(leaves[gi], true)
+			})
 			t := cur.MustGather(1, y, false, false)
 			lse := cur.MustLogsumexp([]int64{1}, true, false)
 			loss := lse.MustSub(t, true).MustSum(gotch.Float, true)
@@ -251,12 +237,17 @@ func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *mod
 	return out
 }
 
-// withGrad runs f with gradient recording on, on one OS thread (libtorch's
-// grad mode is per thread), restoring the previous mode; see model.NoGrad.
-func withGrad(f func()) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	prev := torchrt.SetGradEnabled(true)
-	defer torchrt.SetGradEnabled(prev)
-	f()
+// eachLayer runs the top-level layers of n one at a time on x; visit sees
+// each layer's output and returns what the next layer gets (it may replace
+// the output, dropping it). It returns the last output; x is not dropped.
+func eachLayer(n *model.Net, x *ts.Tensor, visit func(i int, out *ts.Tensor) *ts.Tensor) *ts.Tensor {
+	cur := x
+	for i := range n.Arch.Layers {
+		next := n.ForwardRange(i, i+1, cur, false)
+		if cur != x {
+			cur.MustDrop()
+		}
+		cur = visit(i, next)
+	}
+	return cur
 }

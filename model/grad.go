@@ -16,6 +16,11 @@ func NoGrad(f func()) {
 	withGrad(false, f)
 }
 
+// WithGrad runs f with gradient recording on.
+func WithGrad(f func()) {
+	withGrad(true, f)
+}
+
 func withGrad(on bool, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
