@@ -25,6 +25,8 @@ type DataConfig struct {
 	TrainLimit int    `yaml:"train_limit"` // 0 = all, >=0
 	TestLimit  int    `yaml:"test_limit"`  // 0 = all, >=0
 	Samples    int    `yaml:"samples"`     // synthetic only, default 2000
+	Shape      []int  `yaml:"shape"`       // synthetic only: C, H, W (default [1, 8, 8])
+	Classes    int    `yaml:"classes"`     // synthetic only, default 4
 }
 
 // ModelConfig selects the network.

@@ -34,6 +34,10 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	if d.Dataset == "synthetic" {
 		num("data.validation", &d.Validation, 500)
 		num("data.samples", &d.Samples, 2000)
+		num("data.classes", &d.Classes, 4)
+		if len(d.Shape) == 0 {
+			d.Shape = []int{1, 8, 8}
+		}
 	} else {
 		num("data.validation", &d.Validation, 5000)
 	}

@@ -47,9 +47,7 @@ func Eval(dir string) (*EvalResult, error) {
 		return nil, err
 	}
 	defer n.Drop()
-	d := e.Data
-	sp, err := data.Load(data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
-		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples})
+	sp, err := data.Load(e.loaderConfig())
 	if err != nil {
 		return nil, fmt.Errorf("eval %s: %w", dir, err)
 	}

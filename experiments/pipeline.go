@@ -127,11 +127,19 @@ func (s *splits) drop() {
 	s.test.Drop()
 }
 
+// loaderConfig is what the data package needs of the experiment.
+func (e *Experiment) loaderConfig() data.Config {
+	d := e.Data
+	c := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
+		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}
+	if len(d.Shape) == 3 {
+		c.SyntheticShape = [3]int{d.Shape[0], d.Shape[1], d.Shape[2]}
+	}
+	return c
+}
+
 func (p *pipeline) loadData() (*splits, error) {
-	d := p.e.Data
-	cfg := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: p.e.Seed,
-		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples}
-	sp, err := data.Load(cfg)
+	sp, err := data.Load(p.e.loaderConfig())
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,18 @@ func (c *checker) data(d *DataConfig) {
 	c.atLeast("data.test_limit", d.TestLimit, 0)
 	if d.Dataset == "synthetic" {
 		c.atLeast("data.samples", d.Samples, 2)
+		c.atLeast("data.classes", d.Classes, 2)
+		if len(d.Shape) != 3 {
+			c.fail("data.shape", "must be [channels, height, width]")
+		}
+		for i, v := range d.Shape {
+			c.atLeast(fmt.Sprintf("data.shape[%d]", i), v, 1)
+		}
 	} else {
 		c.atLeast("data.samples", d.Samples, 0)
+		if len(d.Shape) > 0 || d.Classes != 0 {
+			c.fail("data.shape", "data.shape and data.classes are for the synthetic dataset only")
+		}
 	}
 }
 
