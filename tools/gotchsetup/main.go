@@ -30,7 +30,7 @@ import (
 
 // toolVersion changes whenever the preparation below changes, so that old
 // prepared copies are redone.
-const toolVersion = "5"
+const toolVersion = "6"
 
 const gotchModule = "github.com/sugarme/gotch@v0.9.1"
 
@@ -260,9 +260,10 @@ func libGo(shared string) string {
 
 // buildShared compiles the stubbed wrapper into a shared library linked
 // against the chosen libtorch (CUDA libraries kept even though unreferenced,
-// so that libtorch registers its CUDA kernels).
+// so that libtorch registers its CUDA kernels). -O0: the wrapper is thin glue
+// around libtorch calls, and -O0 halves its compile time (35 s against 77 s).
 func buildShared(csrc, out string, lt libtorch) error {
-	args := append(cxxFlags(lt), "-shared", "-fPIC", "-O1", "-w", "-I"+csrc, filepath.Join(csrc, "torch_api.cpp"), "-o", out)
+	args := append(cxxFlags(lt), "-shared", "-fPIC", "-O0", "-w", "-I"+csrc, filepath.Join(csrc, "torch_api.cpp"), "-o", out)
 	if lt.LibDir != "" {
 		args = append(args, "-L"+lt.LibDir, "-Wl,-rpath,"+lt.LibDir)
 	}
