@@ -49,7 +49,7 @@ type Arch struct {
 	Dense int64 `json:"dense_prunable,omitempty"`
 }
 
-// SaveJSON writes the arch as indented JSON to w's path.
+// JSON is the arch as indented JSON (arch.json).
 func (a Arch) JSON() ([]byte, error) { return json.MarshalIndent(a, "", "  ") }
 
 // LoadArch reads an arch.json file.
@@ -62,7 +62,29 @@ func LoadArch(path string) (Arch, error) {
 	if err := json.Unmarshal(b, &a); err != nil {
 		return a, fmt.Errorf("load arch %s: %w", path, err)
 	}
+	if err := checkKinds(a.Layers, ""); err != nil {
+		return a, fmt.Errorf("load arch %s: %w", path, err)
+	}
 	return a, nil
+}
+
+// checkKinds rejects layer kinds the forward pass does not know.
+func checkKinds(ls []Layer, prefix string) error {
+	for i, l := range ls {
+		switch l.Kind {
+		case KLinear, KConv, KBN, KReLU, KMaxPool, KGAP, KFlatten:
+		case KBlock:
+			if err := checkKinds(l.Body, fmt.Sprintf("%s%d.body.", prefix, i)); err != nil {
+				return err
+			}
+			if err := checkKinds(l.Short, fmt.Sprintf("%s%d.shortcut.", prefix, i)); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("layer %s%d: unknown kind %q", prefix, i, l.Kind)
+		}
+	}
+	return nil
 }
 
 // Widths lists the input size followed by every linear/conv layer's output

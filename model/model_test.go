@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -261,5 +262,13 @@ func TestRefitReducesReconstructionError(t *testing.T) {
 	after := errOf(r)
 	if !(after < 0.8*before) {
 		t.Errorf("output MSE vs dense: %.5f before refit, %.5f after", before, after)
+	}
+}
+
+func TestLoadArchRejectsUnknownKinds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "arch.json")
+	os.WriteFile(path, []byte(`{"name":"x","input":[1,8,8],"classes":2,"layers":[{"kind":"flatten"},{"kind":"block","body":[{"kind":"softplus"}]}]}`), 0o644)
+	if _, err := LoadArch(path); err == nil || !strings.Contains(err.Error(), `layer 1.body.0: unknown kind "softplus"`) {
+		t.Fatalf("error %v", err)
 	}
 }
