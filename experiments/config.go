@@ -58,6 +58,10 @@ type PruneConfig struct {
 	K              float64 `yaml:"k"`               // threshold algorithm: theta = mu - k*sigma (default 0)
 	Q              float64 `yaml:"q"`               // threshold algorithm, Han variant theta = q*sigma (default 0 = unused), >=0
 	Rounds         int     `yaml:"rounds"`          // iterative algorithms, default 5, >=1
+	// LayerSparsity, when set, gives every prunable layer its own final
+	// sparsity (iterative-magnitude, layerwise, global-magnitude), in the
+	// network's order, instead of sharing target_sparsity proportionally.
+	LayerSparsity []float64 `yaml:"layer_sparsity"`
 }
 
 // SearchConfig configures the mask search.

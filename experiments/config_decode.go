@@ -99,7 +99,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, at origin, i
 			v.SetFloat(x)
 		}
 	case reflect.Slice:
-		d.intList(n, v, path, at, inh)
+		d.list(n, v, path, at, inh)
 	default:
 		d.fail(at, path, "unsupported field type %s", v.Type())
 	}
@@ -132,12 +132,18 @@ func (d *decoder) number(n *yaml.Node, path string, at origin) (float64, bool) {
 	return x, true
 }
 
-func (d *decoder) intList(n *yaml.Node, v reflect.Value, path string, at origin, inh *origin) {
+// list decodes a list of integers or of numbers, as v's element type says.
+func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, at origin, inh *origin) {
+	floats := v.Type().Elem().Kind() == reflect.Float64
 	if n.Kind != yaml.SequenceNode {
-		d.fail(at, path, "must be a list of integers, got %s", describe(n))
+		what := "integers"
+		if floats {
+			what = "numbers"
+		}
+		d.fail(at, path, "must be a list of %s, got %s", what, describe(n))
 		return
 	}
-	var out []int
+	out := reflect.MakeSlice(v.Type(), 0, len(n.Content))
 	for i, el := range n.Content {
 		elPath := fmt.Sprintf("%s[%d]", path, i)
 		elAt := d.filePos(el)
@@ -145,11 +151,15 @@ func (d *decoder) intList(n *yaml.Node, v reflect.Value, path string, at origin,
 			elAt = *inh
 		}
 		d.pos[elPath] = elAt
-		if x, ok := d.integer(deref(el), elPath, elAt); ok {
-			out = append(out, int(x))
+		if floats {
+			if x, ok := d.number(deref(el), elPath, elAt); ok {
+				out = reflect.Append(out, reflect.ValueOf(x))
+			}
+		} else if x, ok := d.integer(deref(el), elPath, elAt); ok {
+			out = reflect.Append(out, reflect.ValueOf(int(x)))
 		}
 	}
-	if len(out) > 0 {
-		v.Set(reflect.ValueOf(out))
+	if out.Len() > 0 {
+		v.Set(out)
 	}
 }

@@ -21,6 +21,10 @@ import (
 // weights (keep / rewind to the dense initialisation / reinit), then fine-tune.
 func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
 	r := p.e.Reconstruct
+	if m.weights != nil {
+		p.printf("reconstruct: none: %s retrained the network after every round\n", p.e.Search.Algorithm)
+		return final, nil
+	}
 	if strings.HasPrefix(r.Method, "refit") {
 		if m.kind != fitness.Units {
 			return final, fmt.Errorf("reconstruct.method %s: least-squares refit needs a neuron or channel mask", r.Method)

@@ -3,8 +3,10 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/evoprune/evoprune/fitness"
@@ -42,7 +44,7 @@ func (p *pipeline) granularity(n *model.Net) (fitness.Granularity, []*model.Grou
 		return fitness.Units, pick(false), nil
 	case "channel":
 		return fitness.Units, pick(true), nil
-	case "weight":
+	case "weight", "layer":
 		return fitness.Weights, nil, nil
 	default:
 		return "", nil, fmt.Errorf("prune.granularity %q is not available yet", g)
@@ -65,7 +67,14 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
+	alloc, err := layerAllocation(p.e.Prune.LayerSparsity, &space)
+	if err != nil {
+		return nil, err
+	}
 	strategy, ok := strategies[p.e.Search.Algorithm]
+	if p.e.Prune.Granularity == "layer" {
+		strategy, ok = p.searchLayers, true
+	}
 	if !ok {
 		return nil, fmt.Errorf("search.algorithm %q is not available yet", p.e.Search.Algorithm)
 	}
@@ -75,7 +84,7 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
 	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev,
-		Train: s.train, Val: s.valFull, Printf: p.printf, p: p})
+		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Printf: p.printf, p: p})
 	if err != nil {
 		return nil, err
 	}
@@ -174,4 +183,27 @@ func (m *prunedMask) rebuild(masked *model.Net) (*model.Net, error) {
 	r, units, err := masked.RemoveDeadUnits()
 	m.units = units
 	return r, err
+}
+
+// layerAllocation turns prune.layer_sparsity into kept slots per segment
+// and sets the space's budget to their sum; nil when it is not set.
+func layerAllocation(ls []float64, space *search.Space) ([]int, error) {
+	if len(ls) == 0 {
+		return nil, nil
+	}
+	if len(ls) != len(space.Segments) {
+		var names []string
+		for _, seg := range space.Segments {
+			names = append(names, seg.Name)
+		}
+		return nil, fmt.Errorf("prune.layer_sparsity has %d values, the network has %d prunable layers (%s)",
+			len(ls), len(space.Segments), strings.Join(names, ", "))
+	}
+	alloc := make([]int, len(ls))
+	space.Keep = 0
+	for i, seg := range space.Segments {
+		alloc[i] = min(max(int(math.Round(float64(seg.Size)*(1-ls[i]))), 1), seg.Size)
+		space.Keep += alloc[i]
+	}
+	return alloc, nil
 }

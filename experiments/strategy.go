@@ -19,6 +19,12 @@ type Search struct {
 	Eval   *fitness.Evaluator  // validation fitness on search.fitness.eval_samples
 	Train  *model.Batch        // training data, for strategies that retrain
 	Val    *model.Batch        // the whole validation split
+	// Test is for reports only (iterative rounds' test accuracy); no
+	// strategy may choose by it.
+	Test *model.Batch
+	// Alloc, when prune.layer_sparsity is set, is the number of slots each
+	// segment keeps (summing to Space.Keep); see allocation.
+	Alloc  []int
 	Printf func(format string, args ...any)
 
 	p *pipeline
@@ -61,7 +67,20 @@ func randomSearch(s *Search) (*Found, error) {
 // globalMagnitude keeps the highest-scoring slots network-wide (unit scores
 // are normalised per layer, see fitness.Space).
 func globalMagnitude(s *Search) (*Found, error) {
+	if s.Alloc != nil {
+		return single(s, search.PerSegmentTopK(s.Space, s.Alloc))
+	}
 	return single(s, search.TopK(s.Space))
+}
+
+// allocation is how many slots each segment keeps in strategies with a
+// fixed per-layer budget: prune.layer_sparsity, else the same share of
+// every segment.
+func (s *Search) allocation() []int {
+	if s.Alloc != nil {
+		return s.Alloc
+	}
+	return proportional(s.Space, s.Space.Keep)
 }
 
 // single reports one mask, scored once on the validation split.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
 	"github.com/evoprune/evoprune/search"
 )
 
@@ -18,12 +19,17 @@ import (
 //  1. scores the surviving slots on the current weights — |w| for weights;
 //     for units prune.criterion via fitness.SpaceWith (magnitude: the L1 norm
 //     of the current producer rows);
-//  2. keeps, in every layer, the best round(size·(1−target)^(r/R)) of its
-//     surviving slots, i.e. removes the fraction p = 1 − (1−target)^(1/R) of
-//     them; the last round keeps exactly the layer's share of Space.Keep
-//     (proportional shares), so every layer ends at the target sparsity;
+//  2. keeps, in every layer, the best round(size·f^(r/R)) of its surviving
+//     slots, f the layer's final kept fraction, i.e. removes the same
+//     fraction 1 − f^(1/R) of them every round (LTH: 20 % per round is
+//     f = 0.8^R). The last round keeps exactly the layer's final count:
+//     prune.layer_sparsity if set; else, with prune.q > 0, the dense layer's
+//     weights above q·σ (Han et al.'s per-layer threshold); else the layer's
+//     proportional share of Space.Keep;
 //  3. with rewind, resets every parameter to the dense network's initial
-//     values (model.New with model.init and the experiment seed);
+//     values (model.New with model.init and the experiment seed); with
+//     reinit, to a fresh initialisation (another seed every round), the
+//     control that separates the mask from the initial values;
 //  4. retrains for reconstruct.epochs at reconstruct.lr (reconstruct.*
 //     settings otherwise; Han suggests lr/10) with the mask in force: weight
 //     masks re-applied after every step (weights), or the network's unit
@@ -32,13 +38,18 @@ import (
 //
 // The retrained network comes back in Found.Weights (weights: its WeightMasks
 // set; units: no unit masks — the pipeline applies the mask) and the final
-// mask is scored on it. The pipeline's reconstruct step then fine-tunes the
-// rebuilt network as usual.
+// mask is scored on it. The last round's retraining is the fine-tuning: the
+// pipeline's reconstruct step leaves such networks alone. rounds.csv in the
+// run directory records every round's validation and test accuracy (test
+// accuracy is reported, never used to choose).
 func iterativeMagnitude(s *Search) (*Found, error) {
 	start := time.Now()
 	e := s.Exp
 	rounds := max(e.Prune.Rounds, 1)
-	final := proportional(s.Space, s.Space.Keep)
+	final, err := iterativeFinal(s)
+	if err != nil {
+		return nil, err
+	}
 	// Cloned without grad mode, the copies are leaves the optimiser can train
 	// (with grad mode on, detach_copy records an op without a derivative).
 	var net *model.Net
@@ -51,7 +62,6 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	}()
 	var init *model.Net
 	if e.Reconstruct.Init == "rewind" {
-		var err error
 		if init, err = model.New(s.Dense.Arch, s.Dense.Device, model.Init(e.Model.Init), e.Seed); err != nil {
 			return nil, fmt.Errorf("iterative-magnitude: rewind: %w", err)
 		}
@@ -60,17 +70,18 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	off := s.Space.Offsets()
 	m := fullMask(s.Space.N())
 	var history []search.Progress
+	rows := []results.RoundRow{{Round: 0, Remaining: 1, ValAccuracy: accuracy(net, s.Val), TestAccuracy: accuracy(net, s.Test)}}
 	for r := 1; r <= rounds; r++ {
 		sp, err := roundScores(s, net, int64(r))
 		if err != nil {
 			return nil, fmt.Errorf("iterative-magnitude: round %d: %w", r, err)
 		}
 		counts := s.Space.Counts(m)
-		frac := math.Pow(1-e.Prune.TargetSparsity, float64(r)/float64(rounds))
 		for si, seg := range sp.Segments {
 			k := final[si]
 			if r < rounds {
-				k = min(max(int(math.Round(float64(seg.Size)*frac)), final[si]), counts[si])
+				f := math.Pow(float64(final[si])/float64(seg.Size), float64(r)/float64(rounds))
+				k = min(max(int(math.Round(float64(seg.Size)*f)), final[si]), counts[si])
 			}
 			surv := rankDesc(segmentScores(seg), func(j int) bool { return m.Get(off[si] + j) })
 			for _, j := range surv[k:] {
@@ -83,6 +94,11 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 		if init != nil {
 			rewind(net, init)
 		}
+		if e.Reconstruct.Init == "reinit" {
+			if err := reinit(net, e, e.Seed+1000+int64(r)); err != nil {
+				return nil, fmt.Errorf("iterative-magnitude: round %d: %w", r, err)
+			}
+		}
 		if e.Reconstruct.Epochs > 0 {
 			if err := model.Train(net, s.Train, retrainOptions(e, e.Seed+100+int64(r))); err != nil {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
@@ -90,12 +106,19 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 		}
 		acc := accuracy(net, s.Val)
 		history = append(history, progress(r, 0, search.Score{ValAccuracy: acc}, acc, m.Density(), start))
+		rows = append(rows, results.RoundRow{Round: r, Remaining: m.Density(), ValAccuracy: acc, TestAccuracy: accuracy(net, s.Test)})
 		how := "retrained"
-		if init != nil {
+		switch e.Reconstruct.Init {
+		case "rewind":
 			how = "rewound, retrained"
+		case "reinit":
+			how = "reinitialised, retrained"
 		}
-		s.Printf("iterative-magnitude: round %d/%d kept %d of %d (%.2f%%), %s %d epochs: val acc %.2f%%\n",
-			r, rounds, m.Count(), m.N, 100*m.Density(), how, e.Reconstruct.Epochs, 100*acc)
+		s.Printf("iterative-magnitude: round %d/%d kept %d of %d (%.2f%%), %s %d epochs: val acc %.2f%%, test acc %.2f%%\n",
+			r, rounds, m.Count(), m.N, 100*m.Density(), how, e.Reconstruct.Epochs, 100*acc, 100*rows[r].TestAccuracy)
+		if err := s.p.dir.WriteRounds(rows); err != nil {
+			return nil, err
+		}
 	}
 	keptPerSegment(s, "iterative-magnitude", m)
 	if s.Kind == fitness.Units {
@@ -142,4 +165,42 @@ func rewind(net, init *model.Net) {
 		}
 	})
 	net.Remask()
+}
+
+// iterativeFinal is every layer's kept count after the last round.
+func iterativeFinal(s *Search) ([]int, error) {
+	if s.Alloc != nil || s.Exp.Prune.Q <= 0 || s.Kind != fitness.Weights {
+		return s.allocation(), nil
+	}
+	q := s.Exp.Prune.Q
+	keep := make([]int, len(s.Space.Segments))
+	for si, seg := range s.Space.Segments {
+		sd, err := hanSigma(s, seg, segmentScores(seg))
+		if err != nil {
+			return nil, err
+		}
+		keep[si] = max(countAbove(segmentScores(seg), q*sd), 1)
+	}
+	return keep, nil
+}
+
+// reinit gives net a fresh initialisation (keeping its masks).
+func reinit(net *model.Net, e *Experiment, seed int64) error {
+	fresh, err := model.New(net.Arch, net.Device, model.Init(e.Model.Init), seed)
+	if err != nil {
+		return fmt.Errorf("reinit: %w", err)
+	}
+	defer fresh.Drop()
+	rewind(net, fresh)
+	return nil
+}
+
+func countAbove(v []float64, theta float64) int {
+	c := 0
+	for _, x := range v {
+		if x > theta {
+			c++
+		}
+	}
+	return c
 }

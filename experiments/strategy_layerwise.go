@@ -14,7 +14,7 @@ const layerwiseCandidates = 16
 
 // layerwise prunes layer by layer from the input. Every layer keeps the same
 // fraction of its slots (proportional shares of Space.Keep, so the total is
-// exactly the budget). For layer L it scores, in one batch, up to
+// exactly the budget), or its prune.layer_sparsity. For layer L it scores, in one batch, up to
 // layerwiseCandidates kept sets — the top-k by score and seeded
 // perturbations of it that swap 1–3 of the lowest-ranked kept slots for
 // some of the highest-ranked dropped ones — with the layers before L fixed
@@ -24,7 +24,7 @@ func layerwise(s *Search) (*Found, error) {
 	start := time.Now()
 	sp := s.Space
 	off := sp.Offsets()
-	alloc := proportional(sp, sp.Keep)
+	alloc := s.allocation()
 	m := fullMask(sp.N())
 	evals := 0
 	var history []search.Progress

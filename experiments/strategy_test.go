@@ -96,16 +96,6 @@ func cachedDense(t *testing.T, out string) *model.Net {
 
 func hidden(r *results.Run) []int64 { return r.Final.Architecture[1:3] }
 
-func countAbove(v []float64, theta float64) int {
-	c := 0
-	for _, x := range v {
-		if x > theta {
-			c++
-		}
-	}
-	return c
-}
-
 func absWeights(n *model.Net, name string) (abs, signed []float64) {
 	for _, x := range model.Host(n.T[name]) {
 		abs = append(abs, math.Abs(float64(x)))
@@ -368,4 +358,86 @@ func TestLayerCandidatesAreDistinctKeptSets(t *testing.T) {
 func fmtInts(v []int) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Layer granularity searches per-layer keep counts; inside every layer the
+// kept weights are the largest by |w|, and the total meets the budget.
+func TestLayerGranularityKeepsTheLargestWeightsPerLayer(t *testing.T) {
+	for _, alg := range []string{"genetic", "random"} {
+		o, out := strategyRun(t, "search.algorithm="+alg, "prune.granularity=layer", "prune.target_sparsity=0.75",
+			"search.population=8", "search.generations=3")
+		dense := cachedDense(t, out)
+		m := readMask(t, o)
+		if m.Bits == nil {
+			t.Fatalf("%s: mask.json has no weight bits", alg)
+		}
+		off, kept, total := 0, 0, 0
+		for _, l := range m.Layers {
+			abs, _ := absWeights(dense, l.Name)
+			if len(abs) != l.Size {
+				t.Fatalf("%s: layer %s has %d weights, mask says %d", alg, l.Name, len(abs), l.Size)
+			}
+			minKept, maxDropped := math.Inf(1), math.Inf(-1)
+			for j, v := range abs {
+				if m.Bits.Get(off + j) {
+					minKept = min(minKept, v)
+				} else {
+					maxDropped = max(maxDropped, v)
+				}
+			}
+			if minKept < maxDropped {
+				t.Errorf("%s: layer %s keeps |w| %.4g but drops %.4g", alg, l.Name, minKept, maxDropped)
+			}
+			off += l.Size
+			kept += l.Kept
+			total += l.Size
+		}
+		if want := int(math.Round(0.25 * float64(total))); kept != want {
+			t.Errorf("%s: kept %d of %d weights, want %d", alg, kept, total, want)
+		}
+		if o.Run.Search.Evaluations < 2 {
+			t.Errorf("%s: %d evaluations", alg, o.Run.Search.Evaluations)
+		}
+		dense.Drop()
+	}
+	strategyFails(t, "it needs search.algorithm genetic or random, not threshold", "search.algorithm=threshold", "prune.granularity=layer")
+}
+
+// Per-layer final sparsities, the per-round record, reinit and q·σ counts.
+func TestIterativeLayerSparsityRoundsAndQ(t *testing.T) {
+	o, out := strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.rounds=2",
+		"prune.layer_sparsity=[0.5, 0.75, 0.25]", "reconstruct.init=reinit", "reconstruct.epochs=1")
+	want := []float64{0.5, 0.25, 0.75}
+	for i, l := range readMask(t, o).Layers {
+		if got := float64(l.Kept) / float64(l.Size); math.Abs(got-want[i]) > 1e-9 {
+			t.Errorf("layer %s keeps %.4f, want %.2f", l.Name, got, want[i])
+		}
+	}
+	rows, err := results.ReadRounds(o.Dir)
+	if err != nil || len(rows) != 3 || rows[0].Remaining != 1 || !(rows[1].Remaining < 1 && rows[2].Remaining < rows[1].Remaining) {
+		t.Fatalf("rounds.json: %+v, %v", rows, err)
+	}
+	// Round 1 keeps sqrt of every layer's final fraction.
+	if wantR := (2048*math.Sqrt(0.5) + 512*0.5 + 64*math.Sqrt(0.75)) / 2624; math.Abs(rows[1].Remaining-wantR) > 2.0/2624 {
+		t.Errorf("round 1 keeps %.4f, want %.4f", rows[1].Remaining, wantR)
+	}
+	if r := o.Run; r.Final.Accuracy != r.Masked.Accuracy || rows[2].TestAccuracy != r.Masked.Accuracy {
+		t.Errorf("final %.4f, masked %.4f, last round %.4f: the last round's retraining is the fine-tuning",
+			r.Final.Accuracy, r.Masked.Accuracy, rows[2].TestAccuracy)
+	}
+	strategyFails(t, "3 prunable layers", "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.layer_sparsity=[0.5]")
+	strategyFails(t, "they apply to iterative-magnitude", "prune.layer_sparsity=[0.5, 0.5, 0.5]")
+
+	// q·σ of the dense layer's signed weights decides each layer's count.
+	o, _ = strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.rounds=1",
+		"prune.q=1", "reconstruct.epochs=0")
+	dense := cachedDense(t, out)
+	defer dense.Drop()
+	for _, l := range readMask(t, o).Layers {
+		abs, signed := absWeights(dense, l.Name)
+		_, sd := meanStd(signed)
+		if n := countAbove(abs, sd); l.Kept != n {
+			t.Errorf("layer %s keeps %d, want the %d above q·σ", l.Name, l.Kept, n)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -75,6 +76,9 @@ func (c *checker) prune(p *PruneConfig) {
 	c.finite("prune.k", p.K)
 	c.nonNegative("prune.q", p.Q)
 	c.atLeast("prune.rounds", p.Rounds, 1)
+	for i, v := range p.LayerSparsity {
+		c.within(fmt.Sprintf("prune.layer_sparsity[%d]", i), v, 0, 1, true, false)
+	}
 }
 
 func (c *checker) search(s *SearchConfig) {
@@ -118,10 +122,15 @@ func (c *checker) combinations(e *Experiment) {
 		c.failBecause("search.algorithm", "prune.granularity", "degree prunes the weight graph: it needs prune.granularity weight, not %s", g)
 	case s.Algorithm == "greedy" && g != "neuron" && g != "channel":
 		c.failBecause("search.algorithm", "prune.granularity", "greedy removes units: it needs prune.granularity neuron or channel, not %s", g)
-	case g == "layer":
-		c.fail("prune.granularity", "layer granularity is not available yet")
+	case g == "layer" && s.Algorithm != "genetic" && s.Algorithm != "random":
+		c.failBecause("search.algorithm", "prune.granularity",
+			"layer granularity searches per-layer keep ratios: it needs search.algorithm genetic or random, not %s (for one fixed rule use prune.granularity weight)", s.Algorithm)
 	case strings.HasPrefix(e.Reconstruct.Method, "refit") && g != "neuron" && g != "channel":
 		c.failBecause("reconstruct.method", "prune.granularity", "least-squares refit needs prune.granularity neuron or channel, not %s", g)
+	}
+	if len(e.Prune.LayerSparsity) > 0 && !slices.Contains([]string{"iterative-magnitude", "layerwise", "global-magnitude"}, s.Algorithm) {
+		c.failBecause("prune.layer_sparsity", "search.algorithm",
+			"per-layer sparsities fix the allocation: they apply to iterative-magnitude, layerwise and global-magnitude, not %s", s.Algorithm)
 	}
 	if s.Population >= 2 && s.Elitism >= s.Population {
 		c.failBecause("search.elitism", "search.population", "must be < search.population (%d)", s.Population)

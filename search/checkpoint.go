@@ -141,6 +141,9 @@ func fingerprint(space Space, cfg Config) string {
 	num(uint64(space.Keep))
 	num(uint64(space.minKeep()))
 	num(uint64(len(space.Segments)))
+	if space.PerLayer {
+		str("per-layer")
+	}
 	for _, seg := range space.Segments {
 		str(seg.Name)
 		num(uint64(seg.Size))

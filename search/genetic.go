@@ -115,7 +115,11 @@ func Genetic(space Space, ev Evaluator, cfg Config, opt Options) (*Result, error
 			return nil, fmt.Errorf("genetic search: resume: %w", err)
 		}
 	} else {
-		masks = initialPopulation(space, cfg)
+		if space.PerLayer {
+			masks = initialAllocations(space, cfg)
+		} else {
+			masks = initialPopulation(space, cfg)
+		}
 		pop, err := g.run.rank(masks)
 		if err != nil {
 			return nil, fmt.Errorf("genetic search: initial population: %w", err)

@@ -24,9 +24,12 @@ func (gn *genome) Evaluate() (float64, error) {
 	return -ranked[0].Fitness, nil
 }
 
-// Mutate moves kept slots (budgeted) or flips bits (unbudgeted).
+// Mutate moves kept slots (budgeted) or flips bits (unbudgeted); per-layer
+// genomes move or rescale whole counts.
 func (gn *genome) Mutate(rng *rand.Rand) {
-	if gn.g.cfg.Objective.Budgeted {
+	if gn.g.space.PerLayer {
+		allocMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng, gn.g.cfg.Objective.Budgeted)
+	} else if gn.g.cfg.Objective.Budgeted {
 		swapMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng)
 	} else {
 		flipMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng)
@@ -38,6 +41,10 @@ func (gn *genome) Mutate(rng *rand.Rand) {
 func (gn *genome) Crossover(other eaopt.Genome, rng *rand.Rand) {
 	mate, ok := other.(*genome)
 	if !ok || mate.mask.N != gn.mask.N {
+		return
+	}
+	if gn.g.space.PerLayer {
+		allocCrossover(&gn.mask, mate.mask, gn.g.space, rng, gn.g.cfg.Objective.Budgeted)
 		return
 	}
 	uniformCrossover(&gn.mask, mate.mask, rng)

@@ -7,7 +7,7 @@ import (
 )
 
 // Random is the control for Genetic: it scores uniformly random masks with
-// Keep slots kept, batch masks at a time, until the evaluator has scored the
+// Keep slots kept (per-layer spaces: random allocations, see randomAlloc), batch masks at a time, until the evaluator has scored the
 // given number of distinct masks (fewer if the space runs out of new masks).
 // Pass the Evaluations of a genetic run to compare the two at equal cost.
 // History has one entry per batch, whose best fields describe the best mask
@@ -51,7 +51,12 @@ func freshMasks(space Space, c *evalCache, n int, rng *rand.Rand) []Mask {
 	var out []Mask
 	seen := map[uint64]bool{}
 	for tries := 0; len(out) < n && tries < 20*n+100; tries++ {
-		m := randomMask(space, rng)
+		var m Mask
+		if space.PerLayer {
+			m = randomAlloc(space, rng)
+		} else {
+			m = randomMask(space, rng)
+		}
 		h := m.Hash()
 		if _, ok := c.scores[h]; ok || seen[h] {
 			continue

@@ -26,6 +26,10 @@ type Space struct {
 	// MinKeep is the least number of slots each segment keeps, so the net
 	// stays connected; 0 means the default of 1.
 	MinKeep int
+	// PerLayer makes the genome a count per segment: masks keep the first
+	// count slots of every segment, so callers order each segment's slots
+	// best first (see alloc.go).
+	PerLayer bool
 }
 
 // Offsets returns the first slot of each segment.
