@@ -22,6 +22,10 @@ test: setup
 bench: build
 	bench/run.sh
 
+# Paper reproductions (configs/reproduce/, seeds 1-3): hours on 2 cores.
+reproduce: build
+	scripts/reproduce.sh
+
 # libtch.so against another libtorch (e.g. a CUDA build or PyTorch's torch/
 # folder); run the same binary on it with LD_LIBRARY_PATH=$(LIBTCH_OUT).
 LIBTCH_OUT ?= build/libtch

@@ -80,6 +80,14 @@ type FitnessConfig struct {
 	Objective   string  `yaml:"objective"`    // accuracy_at_sparsity | weighted (default accuracy_at_sparsity)
 	Lambda      float64 `yaml:"lambda"`       // weighted: default 0.5, >=0
 	EvalSamples int     `yaml:"eval_samples"` // 0 = the whole validation split (default 0), >=0
+	// LowSamples > 0 turns on the fidelity schedule (genetic, random): every
+	// mask is first scored on this many validation samples, and only the
+	// best Promote share of each population on all eval_samples.
+	LowSamples int     `yaml:"low_samples"`
+	Promote    float64 `yaml:"promote"` // default 0.25, (0,1]
+	// AdaptBN > 0 re-estimates batch-norm statistics on this many training
+	// batches (of train.batch_size) before every evaluation (adaptive BN).
+	AdaptBN int `yaml:"adapt_bn"`
 }
 
 // ReconstructConfig controls how the pruned network is repaired.

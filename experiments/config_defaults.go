@@ -73,6 +73,7 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	num("search.elitism", &s.Elitism, 2)
 	str("search.fitness.objective", &s.Fitness.Objective, "accuracy_at_sparsity")
 	flt("search.fitness.lambda", &s.Fitness.Lambda, 0.5)
+	flt("search.fitness.promote", &s.Fitness.Promote, 0.25)
 
 	r := &e.Reconstruct
 	str("reconstruct.method", &r.Method, "finetune")

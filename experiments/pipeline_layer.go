@@ -79,7 +79,7 @@ func (pl *perLayer) describe(m search.Mask) string {
 
 // searchLayers runs the genetic or random search over allocations.
 func (p *pipeline) searchLayers(s *Search) (*Found, error) {
-	pl := newPerLayer(s.Space, s.Eval)
+	pl := newPerLayer(s.Space, s.Screen)
 	var res *search.Result
 	var err error
 	switch a := p.e.Search.Algorithm; a {

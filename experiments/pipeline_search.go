@@ -13,6 +13,7 @@ import (
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
 	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch/ts"
 )
 
 // prunedMask is a search's answer in the network's terms.
@@ -78,12 +79,12 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if !ok {
 		return nil, fmt.Errorf("search.algorithm %q is not available yet", p.e.Search.Algorithm)
 	}
-	ev := fitness.NewEvaluator(dense, kind, groups, s.val, false)
-	defer ev.Close()
+	ev, screen, done := p.evaluators(dense, kind, groups, s)
+	defer done()
 	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
 		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
-	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev,
+	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
 		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Printf: p.printf, p: p})
 	if err != nil {
 		return nil, err
@@ -206,4 +207,50 @@ func layerAllocation(ls []float64, space *search.Space) ([]int, error) {
 		space.Keep += alloc[i]
 	}
 	return alloc, nil
+}
+
+// evaluators builds the search's fitness: ev scores on eval_samples
+// validation samples; screen is what genetic and random score populations
+// with — ev, or the fidelity schedule over it (search.fitness.low_samples).
+// With search.fitness.adapt_bn both re-estimate batch-norm statistics per
+// mask. done frees them.
+func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups []*model.Group, s *splits) (ev *fitness.Evaluator, screen search.Evaluator, done func()) {
+	f := p.e.Search.Fitness
+	var calib []*ts.Tensor
+	if n := f.AdaptBN; n > 0 {
+		bs := p.e.Train.BatchSize
+		for i := 0; i < n && (i+1)*bs <= s.train.N; i++ {
+			calib = append(calib, s.train.X.MustNarrow(0, int64(i*bs), int64(bs), false))
+		}
+	}
+	closers := []func(){}
+	build := func(val *model.Batch) *fitness.Evaluator {
+		e := fitness.NewEvaluator(dense, kind, groups, val, false)
+		closers = append(closers, e.Close)
+		if calib != nil && !e.AdaptBN(calib) {
+			calib = nil
+			p.printf("search: adapt_bn ignored: %s has no batch norm\n", dense.Arch.Name)
+		}
+		return e
+	}
+	ev = build(s.val)
+	if calib != nil {
+		p.printf("search: adaptive BN: statistics re-estimated on %d training batches before every evaluation\n", len(calib))
+	}
+	screen = ev
+	if n := f.LowSamples; n > 0 && n < s.val.N {
+		low := s.val.Narrow(0, n)
+		closers = append(closers, low.Drop)
+		screen = &fitness.Fidelity{Low: build(low), Full: ev, Promote: f.Promote}
+		p.printf("search: fidelity schedule: every mask on %d validation samples, the best %.0f%% of each population on %d\n",
+			n, 100*f.Promote, s.val.N)
+	}
+	return ev, screen, func() {
+		for _, c := range closers {
+			c()
+		}
+		for _, t := range calib {
+			t.MustDrop()
+		}
+	}
 }

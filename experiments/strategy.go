@@ -17,8 +17,11 @@ type Search struct {
 	Groups []*model.Group      // the unit groups a Units mask covers, in order
 	Space  search.Space        // segments with magnitude scores and the kept-slot budget
 	Eval   *fitness.Evaluator  // validation fitness on search.fitness.eval_samples
-	Train  *model.Batch        // training data, for strategies that retrain
-	Val    *model.Batch        // the whole validation split
+	// Screen scores the populations of genetic and random: Eval, or the
+	// fidelity schedule over it.
+	Screen search.Evaluator
+	Train  *model.Batch // training data, for strategies that retrain
+	Val    *model.Batch // the whole validation split
 	// Test is for reports only (iterative rounds' test accuracy); no
 	// strategy may choose by it.
 	Test *model.Batch
@@ -52,7 +55,7 @@ var strategies = map[string]Strategy{
 }
 
 func genetic(s *Search) (*Found, error) {
-	res, err := s.p.geneticSearch(s.Space, s.Eval)
+	res, err := s.p.geneticSearch(s.Space, s.Screen)
 	return &Found{Result: res}, err
 }
 
@@ -60,7 +63,7 @@ func genetic(s *Search) (*Found, error) {
 // with as many evaluations as the genetic search would make.
 func randomSearch(s *Search) (*Found, error) {
 	sc := s.Exp.Search
-	res, err := search.Random(s.Space, s.Eval, sc.Population*(sc.Generations+1), s.Exp.Seed, s.p.objective(), sc.Population)
+	res, err := search.Random(s.Space, s.Screen, sc.Population*(sc.Generations+1), s.Exp.Seed, s.p.objective(), sc.Population)
 	return &Found{Result: res}, err
 }
 

@@ -441,3 +441,23 @@ func TestIterativeLayerSparsityRoundsAndQ(t *testing.T) {
 		}
 	}
 }
+
+// With the fidelity schedule the reported best is a full-validation score:
+// the masked network's validation accuracy is the best of the history.
+func TestFidelityScheduleReportsFullScores(t *testing.T) {
+	o, _ := strategyRun(t, "search.fitness.low_samples=100", "search.fitness.promote=0.25",
+		"search.population=8", "search.generations=4")
+	hist, err := results.ReadHistory(filepath.Join(o.Dir, results.HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := 0.0
+	for _, h := range hist {
+		best = max(best, h.BestValAccuracy)
+	}
+	if got := o.Run.Masked.ValAccuracy; math.Abs(got-best) > 1e-9 {
+		t.Errorf("masked val acc %.4f, best of the history %.4f", got, best)
+	}
+	strategyFails(t, "it applies to genetic and random, not greedy", "search.algorithm=greedy", "search.fitness.low_samples=100")
+	strategyFails(t, "must be below the samples of a full evaluation (300)", "search.fitness.low_samples=300")
+}

@@ -91,6 +91,9 @@ func (c *checker) search(s *SearchConfig) {
 	c.oneOf("search.fitness.objective", s.Fitness.Objective, Objectives)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
 	c.atLeast("search.fitness.eval_samples", s.Fitness.EvalSamples, 0)
+	c.atLeast("search.fitness.low_samples", s.Fitness.LowSamples, 0)
+	c.within("search.fitness.promote", s.Fitness.Promote, 0, 1, false, true)
+	c.atLeast("search.fitness.adapt_bn", s.Fitness.AdaptBN, 0)
 }
 
 func (c *checker) reconstruct(r *ReconstructConfig) {
@@ -141,6 +144,18 @@ func (c *checker) combinations(e *Experiment) {
 	}
 	if n, ok := trainSetSize[d.Dataset]; ok && d.Validation >= n {
 		c.failBecause("data.validation", "data.dataset", "must be < %d (the %s training set size)", n, d.Dataset)
+	}
+	if low := s.Fitness.LowSamples; low > 0 {
+		full := s.Fitness.EvalSamples
+		if full == 0 {
+			full = d.Validation
+		}
+		switch {
+		case s.Algorithm != "genetic" && s.Algorithm != "random":
+			c.failBecause("search.fitness.low_samples", "search.algorithm", "the fidelity schedule screens populations: it applies to genetic and random, not %s", s.Algorithm)
+		case full >= 1 && low >= full:
+			c.fail("search.fitness.low_samples", "must be below the samples of a full evaluation (%d)", full)
+		}
 	}
 	if d.Validation >= 1 && s.Fitness.EvalSamples > d.Validation {
 		c.failBecause("search.fitness.eval_samples", "data.validation", "must be <= data.validation (%d)", d.Validation)

@@ -33,6 +33,28 @@ type Evaluator struct {
 	repeat   int64      // columns per unit of the first group at prefixAt
 	scratch  *model.Net // Weights: the network whose weights are set per mask
 	chain    *chain     // Units on an MLP tail: the batched engine
+	adaptBN  []*ts.Tensor
+}
+
+// AdaptBN makes every evaluation re-estimate the masked network's
+// batch-norm statistics on these input batches first (model.RecalibrateBN).
+// It reports false, and changes nothing, for networks without batch norm.
+// The evaluator does not own the batches. Masks then go through the
+// per-mask path: a shared prefix would carry the dense statistics.
+func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
+	if len(batches) == 0 || !e.Net.HasBN() {
+		return false
+	}
+	if e.prefix != nil {
+		e.prefix.MustDrop()
+		e.prefix = nil
+	}
+	if e.chain != nil {
+		e.chain.close()
+		e.chain = nil
+	}
+	e.adaptBN = batches
+	return true
 }
 
 // Space builds the search space of a network: segments, importance scores
@@ -221,6 +243,7 @@ func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
 			w.MustDrop()
 			mk.MustDrop()
 		}
+		net.RecalibrateBN(e.adaptBN) // resets the statistics first: no state carries over
 		return net.Forward(e.Val.X, false), nil
 	case e.prefix != nil:
 		um := UnitMask(m, e.Groups)
@@ -245,6 +268,7 @@ func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
 		if err := net.SetUnitMask(UnitMask(m, e.Groups)); err != nil {
 			return nil, err
 		}
+		net.RecalibrateBN(e.adaptBN)
 		return net.Forward(e.Val.X, false), nil
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 )
 
 func TestMain(m *testing.M) {
@@ -102,5 +103,103 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		engine.Close()
 		n.Drop()
 		val.Drop()
+	}
+}
+
+// The fidelity schedule promotes the best share by low-fidelity accuracy and
+// gives exactly those their full-validation scores.
+func TestFidelityPromotesTheBest(t *testing.T) {
+	n, val := setup(t, model.Spec{Arch: "mlp", Widths: []int64{32, 16}, Input: [3]int64{1, 8, 8}, Classes: 10})
+	defer n.Drop()
+	groups := model.Groups(n.Arch)
+	sp, err := Space(n, Units, groups, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowVal := val.Narrow(0, 100)
+	full := NewEvaluator(n, Units, groups, val, false)
+	defer full.Close()
+	low := NewEvaluator(n, Units, groups, lowVal, false)
+	defer low.Close()
+	masks := randomMasks(sp, 12, 3)
+	lowS, _ := low.Evaluate(masks)
+	fullS, _ := full.Evaluate(masks)
+	got, err := (&Fidelity{Low: low, Full: full, Promote: 0.25}).Evaluate(masks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promoted := 0
+	minPromoted, maxOther := 2.0, -1.0
+	for i, s := range got {
+		if s.Partial {
+			if s != (search.Score{ValAccuracy: lowS[i].ValAccuracy, Loss: lowS[i].Loss, Partial: true}) {
+				t.Errorf("mask %d: partial score %+v, low stage %+v", i, s, lowS[i])
+			}
+			maxOther = math.Max(maxOther, lowS[i].ValAccuracy)
+			continue
+		}
+		promoted++
+		if s != fullS[i] {
+			t.Errorf("mask %d: promoted score %+v, full %+v", i, s, fullS[i])
+		}
+		minPromoted = math.Min(minPromoted, lowS[i].ValAccuracy)
+	}
+	if promoted != 3 || minPromoted < maxOther {
+		t.Errorf("promoted %d (want 3); worst promoted low acc %.3f < best other %.3f", promoted, minPromoted, maxOther)
+	}
+}
+
+// Adaptive BN: evaluating a mask re-estimates the statistics of the masked
+// network first; the result equals doing so by hand and differs from
+// evaluating with the dense statistics.
+func TestAdaptBN(t *testing.T) {
+	n, val := setup(t, model.Spec{Arch: "resnet20", Input: [3]int64{3, 8, 8}, Classes: 10})
+	defer n.Drop()
+	// Training-like statistics, so that the dense ones are not the defaults.
+	calib := []*ts.Tensor{val.X.MustNarrow(0, 0, 64, false), val.X.MustNarrow(0, 64, 64, false)}
+	n.RecalibrateBN(calib[:1])
+	var groups []*model.Group
+	for _, g := range model.Groups(n.Arch) {
+		if g.Conv {
+			groups = append(groups, g)
+		}
+	}
+	sp, err := Space(n, Units, groups, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masks := randomMasks(sp, 2, 5)
+	plain := NewEvaluator(n, Units, groups, val, false)
+	defer plain.Close()
+	adapt := NewEvaluator(n, Units, groups, val, false)
+	defer adapt.Close()
+	if !adapt.AdaptBN(calib) {
+		t.Fatal("AdaptBN refused a network with batch norm")
+	}
+	ps, _ := plain.Evaluate(masks)
+	as, err := adapt.Evaluate(masks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range masks {
+		c := n.Clone()
+		if err := c.SetUnitMask(UnitMask(m, groups)); err != nil {
+			t.Fatal(err)
+		}
+		c.RecalibrateBN(calib)
+		var want search.Score
+		model.NoGrad(func() { want = score(c.Forward(val.X, false), val.Y) })
+		c.Drop()
+		if math.Abs(as[i].ValAccuracy-want.ValAccuracy) > 1e-9 || math.Abs(as[i].Loss-want.Loss) > 1e-4 {
+			t.Errorf("mask %d: adapted %+v, by hand %+v", i, as[i], want)
+		}
+		if math.Abs(as[i].Loss-ps[i].Loss) < 1e-6 {
+			t.Errorf("mask %d: adapting changed nothing (%+v)", i, as[i])
+		}
+	}
+	mlp, _ := setup(t, model.Spec{Arch: "mlp", Widths: []int64{8}, Input: [3]int64{1, 8, 8}, Classes: 10})
+	defer mlp.Drop()
+	if NewEvaluator(mlp, Weights, nil, val, false).AdaptBN(calib) {
+		t.Error("AdaptBN accepted a network without batch norm")
 	}
 }

@@ -58,8 +58,12 @@ func (n *Net) layer(path string, l Layer, x *ts.Tensor, train bool) *ts.Tensor {
 		s, p := []int64{l.Stride, l.Stride}, []int64{l.Pad, l.Pad}
 		return ts.MustConv2d(x, n.T[path+".weight"], b, s, p, []int64{1, 1}, 1)
 	case KBN:
+		m := 0.1
+		if n.bnMomentum > 0 {
+			m = n.bnMomentum
+		}
 		return ts.MustBatchNorm(x, n.T[path+".weight"], n.T[path+".bias"],
-			n.T[path+".running_mean"], n.T[path+".running_var"], train, 0.1, 1e-5, false)
+			n.T[path+".running_mean"], n.T[path+".running_var"], train, m, 1e-5, false)
 	case KReLU:
 		return x.MustRelu(false)
 	case KMaxPool:

@@ -73,24 +73,32 @@ func Group(runs []*Run) []GroupRow {
 	return rows
 }
 
-// stat computes the mean and sample (n-1) standard deviation, two-pass.
+// stat computes the mean and sample (n-1) standard deviation of a metric.
 func stat(runs []*Run, get func(*Run) float64) Stat {
-	n := float64(len(runs))
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = get(r)
+	}
+	return meanStdOf(v)
+}
+
+// meanStdOf is the mean and sample (n-1) standard deviation, two-pass.
+func meanStdOf(v []float64) Stat {
+	n := float64(len(v))
 	if n == 0 {
 		return Stat{}
 	}
 	var sum float64
-	for _, r := range runs {
-		sum += get(r)
+	for _, x := range v {
+		sum += x
 	}
 	mean := sum / n
 	if n < 2 {
 		return Stat{Mean: mean}
 	}
 	var ss float64
-	for _, r := range runs {
-		d := get(r) - mean
-		ss += d * d
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
 	}
 	return Stat{Mean: mean, Std: math.Sqrt(ss / (n - 1))}
 }

@@ -129,3 +129,57 @@ func sortedTargets(m map[float64][]*Run) []float64 {
 	sort.Float64s(out)
 	return out
 }
+
+// PlotRounds draws test accuracy against the share of weights remaining
+// after each round of iterative pruning (log scale, as in the Lottery Ticket
+// paper), one curve per label with the mean over its runs (seeds) and error
+// bars of one standard deviation.
+func PlotRounds(curves map[string][][]RoundRow, path string) error {
+	p := plot.New()
+	p.Title.Text = "Iterative pruning: test accuracy per round"
+	p.X.Label.Text = "weights remaining (%)"
+	p.Y.Label.Text = "test accuracy (%)"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	for i, label := range sortedNames(curves) {
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		for round := 0; ; round++ {
+			var rem, acc []float64
+			for _, rows := range curves[label] {
+				if round < len(rows) {
+					rem = append(rem, 100*rows[round].Remaining)
+					acc = append(acc, 100*rows[round].TestAccuracy)
+				}
+			}
+			if len(rem) == 0 {
+				break
+			}
+			a := meanStdOf(acc)
+			pts = append(pts, plotter.XY{X: meanStdOf(rem).Mean, Y: a.Mean})
+			errs = append(errs, struct{ Low, High float64 }{a.Std, a.Std})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", label, err)
+		}
+		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", label, err)
+		}
+		bars.Color = plotutil.Color(i)
+		p.Add(line, points, bars)
+		p.Legend.Add(label, line, points)
+	}
+	p.Legend.Top = false
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return save(p, path)
+}

@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,5 +40,30 @@ func TestPlots(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte("<svg")) {
 		t.Fatal("history plot is not an SVG")
+	}
+}
+
+func TestPlotRoundsAndMeanStd(t *testing.T) {
+	rows := func(acc ...float64) []RoundRow {
+		var out []RoundRow
+		for i, a := range acc {
+			out = append(out, RoundRow{Round: i, Remaining: math.Pow(0.8, float64(i)), TestAccuracy: a})
+		}
+		return out
+	}
+	curves := map[string][][]RoundRow{
+		"rewind": {rows(0.98, 0.981, 0.979), rows(0.982, 0.983)},
+		"reinit": {rows(0.98, 0.975, 0.96)},
+	}
+	path := filepath.Join(t.TempDir(), "r.png")
+	if err := PlotRounds(curves, path); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Fatalf("not a PNG (%v)", err)
+	}
+	// 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample std sqrt(32/7).
+	if s := meanStdOf([]float64{2, 4, 4, 4, 5, 5, 7, 9}); s.Mean != 5 || math.Abs(s.Std-math.Sqrt(32.0/7)) > 1e-12 {
+		t.Errorf("meanStdOf = %+v", s)
 	}
 }

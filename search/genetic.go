@@ -227,9 +227,11 @@ func (g *genetic) report(gen int, pop []Ranked) error {
 	r := g.run
 	r.generation = gen
 	r.updateHallOfFame(pop)
+	// The best of the generation among full-fidelity scores (every
+	// population has some: see fitness.Fidelity).
 	best := pop[0]
 	for _, p := range pop[1:] {
-		if compareRanked(p, best) < 0 {
+		if best.Score.Partial && !p.Score.Partial || p.Score.Partial == best.Score.Partial && compareRanked(p, best) < 0 {
 			best = p
 		}
 	}

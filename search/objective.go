@@ -20,6 +20,10 @@ const (
 type Score struct {
 	ValAccuracy float64
 	Loss        float64
+	// Partial marks a low-fidelity score (a subset of the validation data,
+	// see fitness.Fidelity): good enough to select parents, never reported
+	// as the best or kept in the hall of fame.
+	Partial bool
 }
 
 // Evaluator scores a batch of masks, in order. It must be deterministic (the
@@ -106,11 +110,12 @@ func (f *jsonFloat) UnmarshalJSON(data []byte) error {
 type scoreJSON struct {
 	ValAccuracy jsonFloat `json:"val_accuracy"`
 	Loss        jsonFloat `json:"loss"`
+	Partial     bool      `json:"partial,omitempty"`
 }
 
 // MarshalJSON encodes the score, non-finite values included.
 func (s Score) MarshalJSON() ([]byte, error) {
-	return json.Marshal(scoreJSON{jsonFloat(s.ValAccuracy), jsonFloat(s.Loss)})
+	return json.Marshal(scoreJSON{jsonFloat(s.ValAccuracy), jsonFloat(s.Loss), s.Partial})
 }
 
 // UnmarshalJSON decodes what MarshalJSON writes.
@@ -119,6 +124,6 @@ func (s *Score) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
-	*s = Score{ValAccuracy: float64(w.ValAccuracy), Loss: float64(w.Loss)}
+	*s = Score{ValAccuracy: float64(w.ValAccuracy), Loss: float64(w.Loss), Partial: w.Partial}
 	return nil
 }

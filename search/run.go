@@ -83,14 +83,14 @@ func compareRanked(a, b Ranked) int {
 }
 
 // updateHallOfFame merges pop into the hall of fame, one entry per distinct
-// mask.
+// mask scored on the full validation data.
 func (r *run) updateHallOfFame(pop []Ranked) {
 	seen := make(map[uint64]bool, len(r.hof))
 	for _, h := range r.hof {
 		seen[h.Mask.Hash()] = true
 	}
 	for _, p := range pop {
-		if h := p.Mask.Hash(); !seen[h] {
+		if h := p.Mask.Hash(); !seen[h] && !p.Score.Partial {
 			seen[h] = true
 			r.hof = append(r.hof, Ranked{Mask: p.Mask.Clone(), Score: p.Score, Fitness: p.Fitness})
 		}

@@ -11,8 +11,8 @@ import (
 func plotCmd() *cobra.Command {
 	var out, kind, x string
 	c := &cobra.Command{
-		Use:   "plot DIR... --out FILE.png [--kind accuracy|history] [--x sparsity|compression]",
-		Short: "Plot final accuracy against sparsity per algorithm (seed error bars), or the search's fitness per generation",
+		Use:   "plot DIR... --out FILE.png [--kind accuracy|history|rounds] [--x sparsity|compression]",
+		Short: "Plot final accuracy against sparsity per algorithm (seed error bars), the search's fitness per generation, or iterative pruning's accuracy per round",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -41,15 +41,28 @@ func plotCmd() *cobra.Command {
 				if err := results.PlotHistory(hist, out); err != nil {
 					return err
 				}
+			case "rounds":
+				curves := map[string][][]results.RoundRow{}
+				for i, r := range runs {
+					if rows, err := results.ReadRounds(dirs[i]); err == nil && len(rows) > 0 {
+						curves[r.Name] = append(curves[r.Name], rows)
+					}
+				}
+				if len(curves) == 0 {
+					return usage(fmt.Errorf("no run under %v has %s (iterative-magnitude runs write it)", args, results.RoundsFile))
+				}
+				if err := results.PlotRounds(curves, out); err != nil {
+					return err
+				}
 			default:
-				return usage(fmt.Errorf("--kind %q: accuracy | history", kind))
+				return usage(fmt.Errorf("--kind %q: accuracy | history | rounds", kind))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "plot: %s\n", out)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "output image (.png, .svg, .pdf)")
-	c.Flags().StringVar(&kind, "kind", "accuracy", "accuracy | history")
+	c.Flags().StringVar(&kind, "kind", "accuracy", "accuracy | history | rounds (test accuracy vs weights remaining per round, one curve per experiment name)")
 	c.Flags().StringVar(&x, "x", "sparsity", "x axis for accuracy plots: sparsity | compression")
 	return c
 }
