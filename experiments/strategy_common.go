@@ -144,7 +144,7 @@ func progress(gen, evaluations int, best search.Score, mean float64, density flo
 }
 
 // retrainOptions are the reconstruct.* settings strategies retrain with.
-func retrainOptions(e *Experiment, seed int64) model.TrainOptions {
+func retrainOptions(e *Experiment, seed int64, teacher *model.Net) model.TrainOptions {
 	r := e.Reconstruct
 	batch := r.BatchSize
 	if batch == 0 {
@@ -152,7 +152,8 @@ func retrainOptions(e *Experiment, seed int64) model.TrainOptions {
 	}
 	return model.TrainOptions{Epochs: r.Epochs, BatchSize: batch, Optimizer: e.Train.Optimizer, LR: r.LR,
 		Momentum: e.Train.Momentum, WeightDecay: e.Train.WeightDecay, Schedule: r.Schedule,
-		StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma, Seed: seed}
+		StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma, Seed: seed,
+		Teacher: teacher, Distill: r.Distill, Temperature: r.Temperature}
 }
 
 // keptPerSegment prints "name k/size (p%)" for every segment of a mask.

@@ -31,7 +31,8 @@ import (
 //     reinit, to a fresh initialisation (another seed every round), the
 //     control that separates the mask from the initial values;
 //  4. retrains for reconstruct.epochs at reconstruct.lr (reconstruct.*
-//     settings otherwise; Han suggests lr/10) with the mask in force: weight
+//     settings otherwise, distillation from the dense network included;
+//     Han suggests lr/10) with the mask in force: weight
 //     masks re-applied after every step (weights), or the network's unit
 //     masks, which zero the removed units' outputs and so their gradients
 //     (units).
@@ -100,7 +101,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 			}
 		}
 		if e.Reconstruct.Epochs > 0 {
-			if err := model.Train(net, s.Train, retrainOptions(e, e.Seed+100+int64(r))); err != nil {
+			if err := model.Train(net, s.Train, retrainOptions(e, e.Seed+100+int64(r), s.Dense)); err != nil {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
 			}
 		}

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/reproduce}
 seeds=${SEEDS:-1, 2, 3}
-names=${ONLY:-han2015-lenet300 han2015-lenet300-layer-ga han2015-lenet300-weight-ga han2015-lenet300-25x lth2019-lenet300-rewind lth2019-lenet300-reinit han2015-lenet5}
+names=${ONLY:-han2015-lenet300 han2015-lenet300-layer-ga han2015-lenet300-weight-ga han2015-lenet300-25x han2015-lenet5 lth2019-lenet300-rewind lth2019-lenet300-reinit}
 mkdir -p "$out/sweeps" docs/img
 for name in $names; do
   cfg=configs/reproduce/$name.yaml
