@@ -129,15 +129,7 @@ func TestThresholdKeepsSlotsAboveTheLayerMean(t *testing.T) {
 	}
 
 	o, out = strategyRun(t, "search.algorithm=threshold", "prune.granularity=weight", "prune.q=1")
-	dense2 := cachedDense(t, out)
-	defer dense2.Drop()
-	for _, l := range readMask(t, o).Layers {
-		a, w := absWeights(dense2, l.Name)
-		_, sd := meanStd(w)
-		if want := countAbove(a, sd); l.Kept != want {
-			t.Errorf("q=1: layer %s kept %d, want %d above σ", l.Name, l.Kept, want)
-		}
-	}
+	keptAboveSigma(t, o, out)
 
 	o, out = strategyRun(t, "search.algorithm=threshold", "prune.k=0")
 	dense3 := cachedDense(t, out)
@@ -431,13 +423,20 @@ func TestIterativeLayerSparsityRoundsAndQ(t *testing.T) {
 	// q·σ of the dense layer's signed weights decides each layer's count.
 	o, _ = strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.rounds=1",
 		"prune.q=1", "reconstruct.epochs=0")
+	keptAboveSigma(t, o, out)
+}
+
+// keptAboveSigma checks that every layer of a q = 1 run kept exactly its
+// dense weights with |w| above σ of the layer's signed weights.
+func keptAboveSigma(t *testing.T, o *Outcome, out string) {
+	t.Helper()
 	dense := cachedDense(t, out)
 	defer dense.Drop()
 	for _, l := range readMask(t, o).Layers {
 		abs, signed := absWeights(dense, l.Name)
 		_, sd := meanStd(signed)
 		if n := countAbove(abs, sd); l.Kept != n {
-			t.Errorf("layer %s keeps %d, want the %d above q·σ", l.Name, l.Kept, n)
+			t.Errorf("q=1: layer %s keeps %d, want the %d above σ", l.Name, l.Kept, n)
 		}
 	}
 }

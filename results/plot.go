@@ -44,23 +44,9 @@ func PlotAccuracy(runs []*Run, x, path string) error {
 			pts = append(pts, plotter.XY{X: stat(rs, xget).Mean, Y: acc.Mean})
 			errs = append(errs, struct{ Low, High float64 }{acc.Std, acc.Std})
 		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", alg, err)
+		if err := addCurve(p, i, alg, pts, errs); err != nil {
+			return err
 		}
-		line.Color = plotutil.Color(i)
-		points.Color = plotutil.Color(i)
-		points.Shape = plotutil.Shape(i)
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYer
-			plotter.YErrorer
-		}{pts, errs})
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", alg, err)
-		}
-		bars.Color = plotutil.Color(i)
-		p.Add(line, points, bars)
-		p.Legend.Add(alg, line, points)
 	}
 	p.Legend.Top = false // accuracy falls with sparsity: the lower left is free
 	p.Legend.Left = true
@@ -102,6 +88,26 @@ func PlotHistory(hist map[string][]HistoryRow, path string) error {
 	p.Legend.Top = false // fitness rises: the lower right is free
 	p.Add(plotter.NewGrid())
 	return save(p, path)
+}
+
+// addCurve adds a line with points and error bars in the i-th style.
+func addCurve(p *plot.Plot, i int, label string, pts plotter.XYs, errs plotter.YErrors) error {
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", label, err)
+	}
+	line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{pts, errs})
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", label, err)
+	}
+	bars.Color = plotutil.Color(i)
+	p.Add(line, points, bars)
+	p.Legend.Add(label, line, points)
+	return nil
 }
 
 func save(p *plot.Plot, path string) error {
@@ -162,21 +168,9 @@ func PlotRounds(curves map[string][][]RoundRow, path string) error {
 		if len(pts) == 0 {
 			continue
 		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", label, err)
+		if err := addCurve(p, i, label, pts, errs); err != nil {
+			return err
 		}
-		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYer
-			plotter.YErrorer
-		}{pts, errs})
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", label, err)
-		}
-		bars.Color = plotutil.Color(i)
-		p.Add(line, points, bars)
-		p.Legend.Add(label, line, points)
 	}
 	p.Legend.Top = false
 	p.Legend.Left = true
