@@ -92,12 +92,15 @@ type FitnessConfig struct {
 
 // ReconstructConfig controls how the pruned network is repaired.
 type ReconstructConfig struct {
-	Method    string  `yaml:"method"`     // none | refit | finetune | refit+finetune (default finetune)
-	Init      string  `yaml:"init"`       // keep | rewind | reinit (default keep)
-	Epochs    int     `yaml:"epochs"`     // default 10, >=0
-	LR        float64 `yaml:"lr"`         // default 1.2e-4, >0
-	BatchSize int     `yaml:"batch_size"` // resolved to train.batch_size when 0 or absent
-	Schedule  string  `yaml:"schedule"`   // constant | step | cosine (default cosine)
+	Method string `yaml:"method"` // none | refit | finetune | refit+finetune (default finetune)
+	Init   string `yaml:"init"`   // keep | rewind | reinit (default keep)
+	// RewindIteration k > 0 rewinds to the dense weights after k training
+	// steps instead of the initialisation ("late rewinding"); init: rewind only.
+	RewindIteration int     `yaml:"rewind_iteration"`
+	Epochs          int     `yaml:"epochs"`     // default 10, >=0
+	LR              float64 `yaml:"lr"`         // default 1.2e-4, >0
+	BatchSize       int     `yaml:"batch_size"` // resolved to train.batch_size when 0 or absent
+	Schedule        string  `yaml:"schedule"`   // constant | step | cosine (default cosine)
 	// Distill mixes knowledge distillation from the dense network into
 	// fine-tuning: loss = (1−distill)·CE + distill·T²·KL (default 0: off).
 	Distill     float64 `yaml:"distill"`

@@ -12,6 +12,7 @@ import (
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
+	"github.com/sugarme/gotch"
 )
 
 // RunOptions say where a run writes and whether it resumes.
@@ -186,15 +187,10 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 		return nil, err
 	}
 	t := time.Now()
-	tr := p.e.Train
-	p.printf("dense: training %s, %d epochs\n", n.Describe(), tr.Epochs)
-	err = model.Train(n, s.train, model.TrainOptions{
-		Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
-		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
-		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: p.e.Seed,
-		Epoch: p.epochPrinter("train", tr.Epochs, n, s.valFull),
-	})
-	if err != nil {
+	p.printf("dense: training %s, %d epochs\n", n.Describe(), p.e.Train.Epochs)
+	o := denseOptions(p.e)
+	o.Epoch = p.epochPrinter("train", o.Epochs, n, s.valFull)
+	if err := model.Train(n, s.train, o); err != nil {
 		n.Drop()
 		return nil, err
 	}
@@ -203,6 +199,32 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 		if err := n.Save(weights); err != nil {
 			p.printf("dense: not cached: %v\n", err)
 		}
+	}
+	return n, nil
+}
+
+// denseOptions are the dense network's training settings.
+func denseOptions(e *Experiment) model.TrainOptions {
+	tr := e.Train
+	return model.TrainOptions{Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
+		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
+		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed}
+}
+
+// initialWeights are the values rewinding returns to: the dense network's
+// initialisation (the same seed recreates it), or, with
+// reconstruct.rewind_iteration k, its weights after k steps of dense training
+// (training is deterministic, so k steps from the init reproduce them).
+func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *model.Batch) (*model.Net, error) {
+	n, err := model.New(arch, dev, model.Init(e.Model.Init), e.Seed)
+	if err != nil || e.Reconstruct.RewindIteration == 0 {
+		return n, err
+	}
+	o := denseOptions(e)
+	o.MaxSteps = e.Reconstruct.RewindIteration
+	if err := model.Train(n, train, o); err != nil {
+		n.Drop()
+		return nil, fmt.Errorf("rewind to iteration %d: %w", o.MaxSteps, err)
 	}
 	return n, nil
 }

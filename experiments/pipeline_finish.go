@@ -41,7 +41,7 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 	}
 	switch r.Init {
 	case "rewind", "reinit":
-		start, err := p.restart(final, m, r.Init)
+		start, err := p.restart(final, m, r.Init, s.train)
 		if err != nil {
 			return final, err
 		}
@@ -69,13 +69,13 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 // network's initial values for the surviving structure (rewind, as in the
 // Lottery Ticket procedure) or a fresh initialisation (reinit). Weight masks
 // carry over so pruned weights stay pruned.
-func (p *pipeline) restart(final *model.Net, m *prunedMask, how string) (*model.Net, error) {
+func (p *pipeline) restart(final *model.Net, m *prunedMask, how string, train *model.Batch) (*model.Net, error) {
 	var n *model.Net
 	var err error
 	if how == "reinit" {
 		n, err = model.New(final.Arch, final.Device, model.Init(p.e.Model.Init), p.e.Seed+2)
 	} else {
-		n, err = p.rewound(m, final.Device)
+		n, err = p.rewound(m, final.Device, train)
 	}
 	if err != nil {
 		return nil, err
@@ -87,10 +87,10 @@ func (p *pipeline) restart(final *model.Net, m *prunedMask, how string) (*model.
 	return n, nil
 }
 
-// rewound is the dense network's initialisation (the same seed recreates
-// it) cut to the surviving structure.
-func (p *pipeline) rewound(m *prunedMask, dev gotch.Device) (*model.Net, error) {
-	init, err := model.New(p.denseArch, dev, model.Init(p.e.Model.Init), p.e.Seed)
+// rewound is the dense network's initial weights (initialWeights) cut to the
+// surviving structure.
+func (p *pipeline) rewound(m *prunedMask, dev gotch.Device, train *model.Batch) (*model.Net, error) {
+	init, err := initialWeights(p.e, p.denseArch, dev, train)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,8 @@ import (
 //     weights above q·σ (Han et al.'s per-layer threshold); else the layer's
 //     proportional share of Space.Keep;
 //  3. with rewind, resets every parameter to the dense network's initial
-//     values (model.New with model.init and the experiment seed); with
+//     values (or, with reconstruct.rewind_iteration k, to its weights after
+//     k training steps: initialWeights); with
 //     reinit, to a fresh initialisation (another seed every round), the
 //     control that separates the mask from the initial values;
 //  4. retrains for reconstruct.epochs at reconstruct.lr (reconstruct.*
@@ -63,7 +64,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	}()
 	var init *model.Net
 	if e.Reconstruct.Init == "rewind" {
-		if init, err = model.New(s.Dense.Arch, s.Dense.Device, model.Init(e.Model.Init), e.Seed); err != nil {
+		if init, err = initialWeights(e, s.Dense.Arch, s.Dense.Device, s.Train); err != nil {
 			return nil, fmt.Errorf("iterative-magnitude: rewind: %w", err)
 		}
 		defer init.Drop()

@@ -460,3 +460,29 @@ func TestFidelityScheduleReportsFullScores(t *testing.T) {
 	strategyFails(t, "it applies to genetic and random, not greedy", "search.algorithm=greedy", "search.fitness.low_samples=100")
 	strategyFails(t, "must be below the samples of a full evaluation (300)", "search.fitness.low_samples=300")
 }
+
+// Late rewinding: survivors go back to the dense weights after k training
+// steps, which differ from the initialisation.
+func TestRewindToIteration(t *testing.T) {
+	run := func(k string) *model.Net {
+		o, _ := strategyRun(t, "search.algorithm=iterative-magnitude", "prune.granularity=weight", "prune.rounds=1",
+			"prune.target_sparsity=0.3", "reconstruct.init=rewind", "reconstruct.epochs=0", "reconstruct.rewind_iteration="+k)
+		n, err := model.Load(tinyArch(t), filepath.Join(o.Dir, results.ModelFile), gotch.CPU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a, b, c := run("0"), run("3"), run("3")
+	defer a.Drop()
+	defer b.Drop()
+	defer c.Drop()
+	w := a.PrunableNames()[0]
+	if slices.Equal(model.Host(a.T[w]), model.Host(b.T[w])) {
+		t.Error("rewinding to iteration 3 gave the initial weights")
+	}
+	if !slices.Equal(model.Host(b.T[w]), model.Host(c.T[w])) {
+		t.Error("rewinding to iteration 3 is not reproducible")
+	}
+	strategyFails(t, "applies to init rewind, not keep", "reconstruct.rewind_iteration=3")
+}

@@ -100,6 +100,10 @@ func (c *checker) reconstruct(r *ReconstructConfig) {
 	c.oneOf("reconstruct.method", r.Method, Methods)
 	c.oneOf("reconstruct.init", r.Init, Inits)
 	c.atLeast("reconstruct.epochs", r.Epochs, 0)
+	c.atLeast("reconstruct.rewind_iteration", r.RewindIteration, 0)
+	if r.RewindIteration > 0 && r.Init != "rewind" {
+		c.failBecause("reconstruct.rewind_iteration", "reconstruct.init", "applies to init rewind, not %s", r.Init)
+	}
 	c.positive("reconstruct.lr", r.LR)
 	c.atLeast("reconstruct.batch_size", r.BatchSize, 0) // 0 = train.batch_size
 	c.oneOf("reconstruct.schedule", r.Schedule, Schedules)

@@ -22,6 +22,9 @@ type TrainOptions struct {
 	StepEpochs  int
 	Gamma       float64
 	Seed        int64 // shuffling
+	// MaxSteps > 0 stops training after that many optimiser steps (the
+	// weights a longer run with the same options had at that iteration).
+	MaxSteps int
 	// Teacher, if set, adds knowledge distillation: the loss becomes
 	// (1−Distill)·CE + Distill·T²·KL(softmax(teacher/T) ‖ softmax(student/T)).
 	Teacher     *Net
@@ -85,7 +88,8 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 	defer opt.Drop()
 	n.Remask()
 	rng := rand.New(rand.NewSource(o.Seed))
-	for epoch := 0; epoch < o.Epochs; epoch++ {
+	total := 0
+	for epoch := 0; epoch < o.Epochs && (o.MaxSteps <= 0 || total < o.MaxSteps); epoch++ {
 		start := time.Now()
 		if err := opt.SetLearningRate(o.LRAt(epoch)); err != nil {
 			return fmt.Errorf("train: %w", err)
@@ -101,7 +105,7 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 		}
 		var sum float64
 		steps := 0
-		for s := 0; s < train.N; s += o.BatchSize {
+		for s := 0; s < train.N && (o.MaxSteps <= 0 || total < o.MaxSteps); s += o.BatchSize {
 			b := min(o.BatchSize, train.N-s)
 			bi := order.MustNarrow(0, int64(s), int64(b), false)
 			x := train.X.MustIndexSelect(0, bi, false)
@@ -117,6 +121,7 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 			n.Remask()
 			sum += loss.MustFloat64Value([]int64{})
 			steps++
+			total++
 			loss.MustDrop()
 			x.MustDrop()
 			y.MustDrop()

@@ -141,3 +141,29 @@ func TestDistillation(t *testing.T) {
 		t.Errorf("distilled student: test accuracy %.3f, want >= 0.85", acc)
 	}
 }
+
+// MaxSteps stops exactly where a longer run was after that many steps: a
+// 3-epoch run cut at one epoch's steps equals a 1-epoch run with the same
+// (constant) learning rate, and a cut one step later differs.
+func TestMaxStepsStopsAtTheIteration(t *testing.T) {
+	sp := synthetic(t)
+	steps := (sp.Train.N + 31) / 32
+	one := TrainOptions{Epochs: 1, BatchSize: 32, Optimizer: "adam", LR: 3e-3, Schedule: "constant", Seed: 9}
+	cut := one
+	cut.Epochs, cut.MaxSteps = 3, steps
+	a, _ := trainTiny(t, sp, one)
+	b, _ := trainTiny(t, sp, cut)
+	cut.MaxSteps++
+	c, _ := trainTiny(t, sp, cut)
+	defer a.Drop()
+	defer b.Drop()
+	defer c.Drop()
+	same, differs := true, false
+	for _, k := range a.Names() {
+		same = same && maxAbsDiff(a.T[k], b.T[k]) == 0
+		differs = differs || maxAbsDiff(a.T[k], c.T[k]) > 0
+	}
+	if !same || !differs {
+		t.Errorf("cut at %d steps equals one epoch: %v; one step more differs: %v", steps, same, differs)
+	}
+}
