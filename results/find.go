@@ -10,7 +10,8 @@ import (
 // It returns the runs and, at the same index, the run directory each came
 // from. With no dirs it searches the current directory. A run reached
 // through two of the dirs is listed once. A metrics.json that cannot be
-// read is an error naming the file.
+// read is an error naming the file. Runs that share a group key but not
+// their configuration get a Variant (setVariants).
 func FindRuns(dirs ...string) ([]*Run, []string, error) {
 	if len(dirs) == 0 {
 		dirs = []string{"."}
@@ -46,5 +47,6 @@ func FindRuns(dirs ...string) ([]*Run, []string, error) {
 			return nil, nil, fmt.Errorf("find runs in %s: %w", root, err)
 		}
 	}
+	setVariants(runs, runDirs)
 	return runs, runDirs, nil
 }

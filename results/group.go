@@ -22,6 +22,7 @@ type GroupRow struct {
 	Granularity string  `json:"granularity"`
 	Algorithm   string  `json:"algorithm"`
 	Target      float64 `json:"target_sparsity"`
+	Variant     string  `json:"variant,omitempty"` // see Run.Variant
 	N           int     `json:"n"`
 
 	Accuracy    Stat `json:"final_accuracy"`
@@ -35,10 +36,11 @@ type GroupRow struct {
 type groupKey struct {
 	dataset, model, granularity, algorithm string
 	target                                 float64
+	variant                                string
 }
 
 // Group groups runs by (dataset, model, granularity, algorithm,
-// target_sparsity) and summarises each group's final network. Groups come
+// target_sparsity, variant) and summarises each group's final network. Groups come
 // out sorted by that key; nil runs are skipped.
 func Group(runs []*Run) []GroupRow {
 	index := map[groupKey]int{}
@@ -47,13 +49,13 @@ func Group(runs []*Run) []GroupRow {
 		if r == nil {
 			continue
 		}
-		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target}
+		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target, r.Variant}
 		i, ok := index[k]
 		if !ok {
 			i = len(rows)
 			index[k] = i
 			rows = append(rows, GroupRow{Dataset: k.dataset, Model: k.model,
-				Granularity: k.granularity, Algorithm: k.algorithm, Target: k.target})
+				Granularity: k.granularity, Algorithm: k.algorithm, Target: k.target, Variant: k.variant})
 		}
 		rows[i].Runs = append(rows[i].Runs, r)
 	}
@@ -68,7 +70,7 @@ func Group(runs []*Run) []GroupRow {
 	slices.SortStableFunc(rows, func(a, b GroupRow) int {
 		return cmp.Or(strings.Compare(a.Dataset, b.Dataset), strings.Compare(a.Model, b.Model),
 			strings.Compare(a.Granularity, b.Granularity), strings.Compare(a.Algorithm, b.Algorithm),
-			cmp.Compare(a.Target, b.Target))
+			cmp.Compare(a.Target, b.Target), strings.Compare(a.Variant, b.Variant))
 	})
 	return rows
 }

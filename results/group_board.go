@@ -89,6 +89,7 @@ var groupColumns = slices.Concat(
 		groupText("algorithm", func(g *GroupRow) string { return g.Algorithm }),
 		{key: "target_sparsity", label: "target", numeric: true, table: true, raw: true,
 			value: func(g *GroupRow) any { return g.Target }, text: func(g *GroupRow) string { return showPercent(g.Target) }},
+		groupText("variant", func(g *GroupRow) string { return g.Variant }),
 		{key: "n", label: "runs", numeric: true, table: true, raw: true,
 			value: func(g *GroupRow) any { return int64(g.N) }, text: func(g *GroupRow) string { return fmt.Sprint(g.N) }},
 	},

@@ -44,6 +44,9 @@ type Run struct {
 	Granularity string  `json:"granularity"`
 	Algorithm   string  `json:"algorithm"`
 	Target      float64 `json:"target_sparsity"`
+	// Variant, set by FindRuns, names the settings in which this run differs
+	// from others of its group key ("reconstruct.method=refit"); "" if none.
+	Variant string `json:"-"`
 
 	Dense  Metrics `json:"dense"`
 	Masked Metrics `json:"masked"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,7 +13,7 @@ import (
 )
 
 // PlotAccuracy draws final test accuracy against final sparsity (or, with
-// x = "compression", compression): one curve per algorithm, one point per
+// x = "compression", compression): one curve per algorithm (and variant), one point per
 // target with the mean over seeds and error bars of one standard deviation.
 // The file type follows path's extension (.png, .svg, .pdf).
 func PlotAccuracy(runs []*Run, x, path string) error {
@@ -25,10 +26,11 @@ func PlotAccuracy(runs []*Run, x, path string) error {
 	p.X.Label.Text = map[string]string{"sparsity": "sparsity (%)", "compression": "compression (x)"}[x]
 	byAlg := map[string]map[float64][]*Run{}
 	for _, r := range runs {
-		if byAlg[r.Algorithm] == nil {
-			byAlg[r.Algorithm] = map[float64][]*Run{}
+		label := strings.TrimSpace(r.Algorithm + " " + r.Variant)
+		if byAlg[label] == nil {
+			byAlg[label] = map[float64][]*Run{}
 		}
-		byAlg[r.Algorithm][r.Target] = append(byAlg[r.Algorithm][r.Target], r)
+		byAlg[label][r.Target] = append(byAlg[label][r.Target], r)
 	}
 	algs := sortedNames(byAlg)
 	for i, alg := range algs {

@@ -1,0 +1,41 @@
+package results
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Runs of one group key that differ in a setting (a sweep over
+// reconstruct.method) form separate groups, labelled by that setting; seeds,
+// threads and names do not split groups.
+func TestFindRunsSeparatesVariants(t *testing.T) {
+	root := t.TempDir()
+	i := 0
+	for _, method := range []string{"refit", "finetune"} {
+		for seed := int64(1); seed <= 2; seed++ {
+			dir := filepath.Join(root, fmt.Sprintf("t%d", i))
+			mustRun(t, os.MkdirAll(dir, 0o755))
+			d := &RunDir{Path: dir}
+			mustRun(t, d.WriteMetrics(sampleRun("e", seed, 0.9+0.01*float64(i), 2)))
+			conf := fmt.Sprintf("name: e%d\nseed: %d\nthreads: %d\nreconstruct:\n  method: %s\n  epochs: 10\n", i, seed, 1+i%2, method)
+			mustRun(t, os.WriteFile(filepath.Join(dir, ConfigFile), []byte(conf), 0o644))
+			i++
+		}
+	}
+	runs, _, err := FindRuns(root)
+	mustRun(t, err)
+	groups := Group(runs)
+	if len(groups) != 2 {
+		t.Fatalf("%d groups, want 2: %+v", len(groups), groups)
+	}
+	for _, g := range groups {
+		if g.N != 2 || (g.Variant != "reconstruct.method=finetune" && g.Variant != "reconstruct.method=refit") {
+			t.Errorf("group %q has %d runs", g.Variant, g.N)
+		}
+	}
+	if g := groups[0]; g.Variant != "reconstruct.method=finetune" || !near(g.Accuracy.Mean, 0.925) {
+		t.Errorf("first group %q, mean accuracy %.4f (want finetune, 0.925)", g.Variant, g.Accuracy.Mean)
+	}
+}
