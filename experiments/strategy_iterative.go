@@ -28,20 +28,19 @@ import (
 //     proportional share of Space.Keep;
 //  3. with rewind, resets every parameter to the dense network's initial
 //     values (or, with reconstruct.rewind_iteration k, to its weights after
-//     k training steps: initialWeights); with
-//     reinit, to a fresh initialisation (another seed every round), the
-//     control that separates the mask from the initial values;
+//     k training steps: initialWeights); with reinit, to a fresh
+//     initialisation (another seed every round), the control that separates
+//     the mask from the initial values;
 //  4. retrains for reconstruct.epochs at reconstruct.lr (reconstruct.*
 //     settings otherwise, distillation from the dense network included;
-//     Han suggests lr/10) with the mask in force: weight
-//     masks re-applied after every step (weights), or the network's unit
+//     Han suggests lr/10) with the mask in force: weight masks re-applied after every step (weights), or the network's unit
 //     masks, which zero the removed units' outputs and so their gradients
 //     (units).
 //
 // The retrained network comes back in Found.Weights (weights: its WeightMasks
 // set; units: no unit masks — the pipeline applies the mask) and the final
 // mask is scored on it. The last round's retraining is the fine-tuning: the
-// pipeline's reconstruct step leaves such networks alone. rounds.csv in the
+// pipeline's reconstruct step leaves such networks alone. rounds.json in the
 // run directory records every round's validation and test accuracy (test
 // accuracy is reported, never used to choose).
 func iterativeMagnitude(s *Search) (*Found, error) {
