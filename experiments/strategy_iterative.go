@@ -33,9 +33,9 @@ import (
 //     the mask from the initial values;
 //  4. retrains for reconstruct.epochs at reconstruct.lr (reconstruct.*
 //     settings otherwise, distillation from the dense network included;
-//     Han suggests lr/10) with the mask in force: weight masks re-applied after every step (weights), or the network's unit
-//     masks, which zero the removed units' outputs and so their gradients
-//     (units).
+//     Han suggests lr/10) with the mask in force: weight masks re-applied
+//     after every step (weights), or the network's unit masks, which zero
+//     the removed units' outputs and so their gradients (units).
 //
 // The retrained network comes back in Found.Weights (weights: its WeightMasks
 // set; units: no unit masks — the pipeline applies the mask) and the final
