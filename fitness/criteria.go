@@ -3,7 +3,6 @@ package fitness
 import (
 	"fmt"
 	"math/rand"
-	"strconv"
 
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
@@ -56,8 +55,8 @@ func SpaceWith(n *model.Net, kind Granularity, groups []*model.Group, target flo
 
 // UnitCriterion returns the raw (not normalised) importance of every unit of
 // the groups under a criterion, by group name. activation and taylor need a
-// network whose groups are masked at top-level layers (MLPs, LeNet-5; not
-// yet the residual networks) and a non-empty data batch. The network is not
+// non-empty data batch; they measure wherever a group is masked, inside
+// residual blocks and at every place of a tied group too. The network is not
 // modified.
 func UnitCriterion(n *model.Net, groups []*model.Group, criterion string, data *model.Batch, seed int64) (map[string][]float64, error) {
 	switch criterion {
@@ -78,34 +77,13 @@ func UnitCriterion(n *model.Net, groups []*model.Group, criterion string, data *
 	default:
 		return nil, fmt.Errorf("unknown prune.criterion %q (magnitude | activation | taylor | random)", criterion)
 	}
-	at, err := topLevelMaskPoints(n, groups)
-	if err != nil {
-		return nil, fmt.Errorf("prune.criterion %s: %w", criterion, err)
-	}
 	if data == nil || data.N == 0 {
 		return nil, fmt.Errorf("prune.criterion %s: no data to measure activations on", criterion)
 	}
 	if criterion == CriterionActivation {
-		return activationScores(n, groups, at, data), nil
+		return activationScores(n, groups, data), nil
 	}
-	return taylorScores(n, groups, at, data), nil
-}
-
-// topLevelMaskPoints maps the top-level layer index where each group is
-// masked to the group's index.
-func topLevelMaskPoints(n *model.Net, groups []*model.Group) (map[int]int, error) {
-	at := map[int]int{}
-	for gi, g := range groups {
-		if len(g.MaskAt) != 1 {
-			return nil, fmt.Errorf("group %s is masked at %d layers (tied residual channels are not supported yet)", g.Name, len(g.MaskAt))
-		}
-		i, err := strconv.Atoi(g.MaskAt[0])
-		if err != nil || i < 0 || i >= len(n.Arch.Layers) {
-			return nil, fmt.Errorf("group %s is masked inside a block (%s): only top-level layers are supported yet", g.Name, g.MaskAt[0])
-		}
-		at[i] = gi
-	}
-	return at, nil
+	return taylorScores(n, groups, data), nil
 }
 
 // unitSums reduces an activation-shaped tensor [N, C] or [N, C, H, W] to
@@ -124,24 +102,20 @@ func unitSums(t *ts.Tensor) ([]float32, int64) {
 	return model.Host(s), count
 }
 
-func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data *model.Batch) map[string][]float64 {
+// activationScores is each unit's mean activation over the data and
+// positions: after its ReLU where one follows the masked layer, else |a|.
+// Tied groups average over every place their channels appear.
+func activationScores(n *model.Net, groups []*model.Group, data *model.Batch) map[string][]float64 {
 	sums := make([][]float64, len(groups))
 	counts := make([]int64, len(groups))
+	taps := map[string]func(*ts.Tensor) *ts.Tensor{}
 	for gi, g := range groups {
 		sums[gi] = make([]float64, g.Size)
-	}
-	layers := n.Arch.Layers
-	model.NoGrad(func() {
-		for start := 0; start < data.N; start += criterionChunk {
-			x := data.X.MustNarrow(0, int64(start), int64(min(criterionChunk, data.N-start)), false)
-			cur := eachLayer(n, x, func(i int, out *ts.Tensor) *ts.Tensor {
-				gi, ok := at[i]
-				if !ok {
-					return out
-				}
-				// What the unit passes on: after its ReLU where one follows.
+		for _, path := range g.MaskAt {
+			relu := n.Arch.FollowedByReLU(path)
+			taps[path] = func(out *ts.Tensor) *ts.Tensor {
 				var a *ts.Tensor
-				if i+1 < len(layers) && layers[i+1].Kind == model.KReLU {
+				if relu {
 					a = out.MustRelu(false)
 				} else {
 					a = out.MustAbs(false)
@@ -153,8 +127,15 @@ func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data 
 				}
 				counts[gi] += c
 				return out
-			})
-			cur.MustDrop()
+			}
+		}
+	}
+	n.SetTaps(taps)
+	defer n.SetTaps(nil)
+	model.NoGrad(func() {
+		for start := 0; start < data.N; start += criterionChunk {
+			x := data.X.MustNarrow(0, int64(start), int64(min(criterionChunk, data.N-start)), false)
+			n.Forward(x, false).MustDrop()
 			x.MustDrop()
 		}
 	})
@@ -174,7 +155,7 @@ func activationScores(n *model.Net, groups []*model.Group, at map[int]int, data 
 // change of that sample's loss when the unit is zeroed. The scores are the
 // mean absolute values over samples. It works on a copy of the network whose
 // parameters do not require grad, so the network's gradients stay untouched.
-func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *model.Batch) map[string][]float64 {
+func taylorScores(n *model.Net, groups []*model.Group, data *model.Batch) map[string][]float64 {
 	sums := make([][]float64, len(groups))
 	for gi, g := range groups {
 		sums[gi] = make([]float64, g.Size)
@@ -187,38 +168,56 @@ func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *mod
 	for _, k := range c.Names() {
 		c.T[k] = c.T[k].MustSetRequiresGrad(false, true)
 	}
+	// One leaf per place a group is masked; a tied group's first-order
+	// change is the sum over its places, per sample, before the absolute value.
+	leaves := make([][]*ts.Tensor, len(groups))
+	taps := map[string]func(*ts.Tensor) *ts.Tensor{}
+	for gi, g := range groups {
+		for _, path := range g.MaskAt {
+			taps[path] = func(out *ts.Tensor) *ts.Tensor {
+				size := out.MustSize()
+				shape := []int64{size[0], g.Size}
+				for range size[2:] {
+					shape = append(shape, 1)
+				}
+				u := ts.MustOnes(shape, gotch.Float, c.Device).MustSetRequiresGrad(true, true)
+				leaves[gi] = append(leaves[gi], u)
+				return out.MustMul(u, true)
+			}
+		}
+	}
+	c.SetTaps(taps)
 	model.WithGrad(func() {
 		for start := 0; start < data.N; start += criterionChunk {
 			b := int64(min(criterionChunk, data.N-start))
 			x := data.X.MustNarrow(0, int64(start), b, false)
 			y := data.Y.MustNarrow(0, int64(start), b, false).MustView([]int64{b, 1}, true)
-			leaves := make([]*ts.Tensor, len(groups))
-			cur := eachLayer(c, x, func(i int, out *ts.Tensor) *ts.Tensor {
-				gi, ok := at[i]
-				if !ok {
-					return out
-				}
-				shape := []int64{b, groups[gi].Size}
-				for range out.MustSize()[2:] {
-					shape = append(shape, 1)
-				}
-				leaves[gi] = ts.MustOnes(shape, gotch.Float, c.Device).MustSetRequiresGrad(true, true)
-				return out.MustMul(leaves[gi], true)
-			})
+			cur := c.Forward(x, false)
 			t := cur.MustGather(1, y, false, false)
 			lse := cur.MustLogsumexp([]int64{1}, true, false)
 			loss := lse.MustSub(t, true).MustSum(gotch.Float, true)
 			loss.MustBackward()
-			for gi, u := range leaves {
-				if u == nil {
+			for gi := range groups {
+				var total *ts.Tensor
+				for _, u := range leaves[gi] {
+					g := u.MustGrad(false).MustFlatten(1, -1, true) // [b, units]
+					if total == nil {
+						total = g
+					} else {
+						total = total.MustAdd(g, true)
+						g.MustDrop()
+					}
+					u.MustDrop()
+				}
+				leaves[gi] = leaves[gi][:0]
+				if total == nil {
 					continue
 				}
-				g := u.MustGrad(false).MustAbs(true).MustSumDimIntlist([]int64{0}, false, gotch.Float, true)
-				for j, v := range model.Host(g) {
+				s := total.MustAbs(true).MustSumDimIntlist([]int64{0}, false, gotch.Float, true)
+				for j, v := range model.Host(s) {
 					sums[gi][j] += float64(v)
 				}
-				g.MustDrop()
-				u.MustDrop()
+				s.MustDrop()
 			}
 			loss.MustDrop()
 			t.MustDrop()
@@ -235,19 +234,4 @@ func taylorScores(n *model.Net, groups []*model.Group, at map[int]int, data *mod
 		out[g.Name] = sums[gi]
 	}
 	return out
-}
-
-// eachLayer runs the top-level layers of n one at a time on x; visit sees
-// each layer's output and returns what the next layer gets (it may replace
-// the output, dropping it). It returns the last output; x is not dropped.
-func eachLayer(n *model.Net, x *ts.Tensor, visit func(i int, out *ts.Tensor) *ts.Tensor) *ts.Tensor {
-	cur := x
-	for i := range n.Arch.Layers {
-		next := n.ForwardRange(i, i+1, cur, false)
-		if cur != x {
-			cur.MustDrop()
-		}
-		cur = visit(i, next)
-	}
-	return cur
 }

@@ -1,6 +1,9 @@
 package model
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -28,6 +31,9 @@ func (n *Net) forward(ls []Layer, prefix string, first int, x *ts.Tensor, train 
 		next := n.layer(path, l, cur, train)
 		if m, ok := n.unitMasks[path]; ok {
 			next = next.MustMul(m, true)
+		}
+		if f, ok := n.taps[path]; ok {
+			next = f(next)
 		}
 		if cur != x {
 			cur.MustDrop()
@@ -93,4 +99,22 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// SetTaps installs functions that see the output of the layers at the given
+// paths (after unit masks) during Forward; each returns what the network
+// goes on with (the output itself, or a replacement, dropping the output).
+// nil removes them.
+func (n *Net) SetTaps(taps map[string]func(*ts.Tensor) *ts.Tensor) { n.taps = taps }
+
+// FollowedByReLU reports whether the layer at path is directly followed by a
+// ReLU in its own sequence.
+func (a Arch) FollowedByReLU(path string) bool {
+	i := strings.LastIndex(path, ".")
+	k, err := strconv.Atoi(path[i+1:])
+	if err != nil {
+		return false
+	}
+	next, err := layerAt(&a, path[:i+1]+strconv.Itoa(k+1))
+	return err == nil && next.Kind == KReLU
 }

@@ -29,6 +29,9 @@ type Net struct {
 	// WeightMasks are 0/1 tensors shaped like weights; Remask zeroes the
 	// pruned weights again after an optimiser step.
 	WeightMasks map[string]*ts.Tensor
+	// taps see (and may replace) the output of the layer at a path, after
+	// its unit mask: how criteria measure activations anywhere in the net.
+	taps map[string]func(*ts.Tensor) *ts.Tensor
 	// bnMomentum overrides batch norm's running-statistics momentum (0:
 	// PyTorch's 0.1); RecalibrateBN uses it for cumulative averages.
 	bnMomentum float64
