@@ -39,7 +39,11 @@ func Random(space Space, ev Evaluator, evaluations int, seed int64, objective Ob
 		}
 		r.generation = gen
 		r.updateHallOfFame(pop)
-		r.history = append(r.history, r.progress(gen, pop, r.hof[0]))
+		best := pop[0] // only if every score so far is partial (fitness.Fidelity promotes one per batch)
+		if len(r.hof) > 0 {
+			best = r.hof[0]
+		}
+		r.history = append(r.history, r.progress(gen, pop, best))
 	}
 	return r.result(), nil
 }
