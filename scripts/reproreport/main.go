@@ -102,7 +102,7 @@ func lottery(b *strings.Builder, runsDir, out, img string) error {
 	rel, _ := filepath.Rel(filepath.Dir(out), plot)
 	fmt.Fprintf(b, "Paper: winning tickets (rewound to their initial values) keep the dense network's test accuracy down to\n"+
 		"~3.6 %% of the weights and fall below it near 1.9 %%; randomly reinitialised ones lose accuracy much sooner.\n"+
-		"Ours: test accuracy after each round's retraining (5 epochs per round, shorter than the paper's training), %d (rewind) and %d (reinit) seeds.\n\n"+
+		"Ours: test accuracy after each round's retraining (3 epochs per round, shorter than the paper's training), %d (rewind) and %d (reinit) seeds.\n\n"+
 		"![LTH curve](%s)\n\n| round | weights remaining | rewind | reinit |\n|---|---|---|---|\n",
 		len(curves["rewind"]), len(curves["reinit"]), rel)
 	for round := 0; ; round++ {
