@@ -22,7 +22,7 @@ test: setup
 bench: build
 	bench/run.sh
 
-# Paper reproductions (configs/reproduce/, seeds 1-3): hours on 2 cores.
+# Paper reproductions (configs/reproduce/, seeds 1-3): ~80 minutes on 2 cores.
 reproduce: build
 	scripts/reproduce.sh
 
