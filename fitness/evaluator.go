@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
@@ -32,7 +33,9 @@ type Evaluator struct {
 	prefixAt int        // top-level layer the prefix feeds
 	repeat   int64      // columns per unit of the first group at prefixAt
 	scratch  *model.Net // Weights: the network whose weights are set per mask
-	chain    *chain     // Units on an MLP tail: the batched engine
+	chain    *chain     // Units on an MLP tail: the batched engine (GPU)
+	tail     *tail      // the same on the CPU
+	sparse   *sparse    // Weights on an MLP, on the CPU
 	adaptBN  []*ts.Tensor
 }
 
@@ -53,6 +56,7 @@ func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
 		e.chain.close()
 		e.chain = nil
 	}
+	e.tail = nil // (the sparse engine's networks have no batch norm)
 	e.adaptBN = batches
 	return true
 }
@@ -127,7 +131,9 @@ func NewEvaluator(n *model.Net, kind Granularity, groups []*model.Group, val *mo
 // the kept columns of that activation and runs the (smaller) rest.
 func (e *Evaluator) prepare() {
 	if e.Kind == Weights {
-		e.scratch = e.Net.Clone()
+		if e.sparse = newSparse(e.Net, e.Val, torchrt.Threads()); e.sparse == nil {
+			e.scratch = e.Net.Clone()
+		}
 		return
 	}
 	if len(e.Groups) == 0 {
@@ -142,6 +148,10 @@ func (e *Evaluator) prepare() {
 	model.NoGrad(func() {
 		e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false)
 		e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y)
+		if e.tail = newTail(e.chain, e.Net, torchrt.Threads()); e.tail != nil {
+			e.chain.close() // the tail copied what it needs
+			e.chain = nil
+		}
 	})
 	e.prefixAt, e.repeat = at, c.Repeat
 }
@@ -202,6 +212,12 @@ func numel(s []int64) int64 {
 
 // Evaluate scores each mask: validation accuracy and mean cross-entropy.
 func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
+	switch {
+	case e.tail != nil:
+		return e.tail.evaluate(masks)
+	case e.sparse != nil:
+		return e.sparse.evaluate(masks)
+	}
 	out := make([]search.Score, len(masks))
 	var err error
 	if e.chain != nil {

@@ -68,6 +68,8 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, true},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, false},
 		{model.Spec{Arch: "mlp", Widths: []int64{24}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
+		{model.Spec{Arch: "mlp", Widths: []int64{40, 30}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Weights, false},
 	} {
 		n, val := setup(t, c.spec)
 		var groups []*model.Group
@@ -83,20 +85,40 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		masks := randomMasks(space, 12, 1)
 		naive := NewEvaluator(n, c.kind, groups, val, true)
 		engine := NewEvaluator(n, c.kind, groups, val, false)
-		if c.spec.Arch == "mlp" && c.kind == Units && engine.chain == nil {
-			t.Errorf("%s: the batched engine is not used", c.spec.Arch)
-		}
 		a, err := naive.Evaluate(masks)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := engine.Evaluate(masks)
-		if err != nil {
-			t.Fatal(err)
+		engines := map[string]func([]search.Mask) ([]search.Score, error){"engine": engine.Evaluate}
+		if c.spec.Arch == "mlp" && c.kind == Units {
+			if engine.tail == nil {
+				t.Fatalf("%s: the CPU tail engine is not used", c.spec.Arch)
+			}
+			// The torch chain (what GPUs run) and the tail's portable tiles.
+			ch := newChain(n, groups, engine.prefix, val.Y)
+			defer ch.close()
+			engines["chain"] = ch.evaluate
+			generic := *engine.tail
+			generic.simd = 0
+			engines["generic tiles"] = generic.evaluate
 		}
-		for i := range a {
-			if a[i].ValAccuracy != b[i].ValAccuracy || math.Abs(a[i].Loss-b[i].Loss) > 1e-4*math.Max(1, a[i].Loss) {
-				t.Errorf("%s %s mask %d: naive %+v, engine %+v", c.spec.Arch, c.kind, i, a[i], b[i])
+		if c.spec.Arch == "mlp" && c.kind == Weights {
+			if engine.sparse == nil {
+				t.Fatalf("%s: the CPU sparse engine is not used", c.spec.Arch)
+			}
+			generic := *engine.sparse
+			generic.simd = 0
+			engines["generic rows"] = generic.evaluate
+		}
+		for name, eval := range engines {
+			b, err := eval(masks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range a {
+				if a[i].ValAccuracy != b[i].ValAccuracy || math.Abs(a[i].Loss-b[i].Loss) > 1e-4*math.Max(1, a[i].Loss) {
+					t.Errorf("%s %s mask %d: naive %+v, %s %+v", c.spec.Arch, c.kind, i, a[i], name, b[i])
+				}
 			}
 		}
 		naive.Close()

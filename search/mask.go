@@ -56,6 +56,27 @@ func (m Mask) Count() int {
 	return c
 }
 
+// AppendKept appends i-lo for every kept slot i in [lo, hi), in order, a
+// word at a time.
+func (m Mask) AppendKept(dst []int32, lo, hi int) []int32 {
+	lo, hi = max(lo, 0), min(hi, m.N)
+	for w := lo >> 6; w<<6 < hi; w++ {
+		b := m.Bits[w]
+		if w<<6 < lo {
+			b &= ^uint64(0) << (uint(lo) & 63)
+		}
+		if (w+1)<<6 > hi {
+			b &= 1<<(uint(hi)&63) - 1
+		}
+		for b != 0 {
+			i := w<<6 + bits.TrailingZeros64(b)
+			dst = append(dst, int32(i-lo))
+			b &= b - 1
+		}
+	}
+	return dst
+}
+
 // Density returns the kept fraction, 0 for an empty mask.
 func (m Mask) Density() float64 {
 	if m.N == 0 {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"testing"
 )
@@ -124,6 +125,26 @@ func TestCountRangeAndNth(t *testing.T) {
 		}
 		if m.nth(lo, hi, true, len(kept)) != -1 {
 			t.Fatal("nth past the end did not return -1")
+		}
+	}
+}
+
+func TestAppendKeptMatchesGet(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	m := NewMask(300)
+	for i := 0; i < 300; i++ {
+		m.Set(i, rng.Intn(3) == 0)
+	}
+	for _, r := range [][2]int{{0, 300}, {5, 64}, {63, 65}, {64, 128}, {70, 71}, {100, 299}, {128, 300}, {10, 10}} {
+		var want []int32
+		for i := r[0]; i < r[1]; i++ {
+			if m.Get(i) {
+				want = append(want, int32(i-r[0]))
+			}
+		}
+		got := m.AppendKept(nil, r[0], r[1])
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("range %v: got %v, want %v", r, got, want)
 		}
 	}
 }

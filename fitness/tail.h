@@ -1,0 +1,31 @@
+#include <stdint.h>
+
+// tail_simd reports whether this CPU runs the AVX2/FMA tiles.
+int tail_simd(void);
+
+// tail_eval scores individuals p0..p1-1 of a population on a chain of
+// linear layers (ReLU between them, the last one gives the logits).
+// x: the first layer's possible inputs, [units × ldx] (ldx ≥ n rounded up to
+// 16, padding zero); y: labels [n]. Per individual p and layer l (entry
+// p*layers+l): rows (outputs), ks (inputs), woff/boff (offsets of its packed
+// weights in w and bias in b); ioff[p]: offset in idx of the x rows the first
+// layer reads. Weights are packed in panels of 6 rows, each [k × 6]; biases
+// are padded to the panel. Writes the summed loss and correct predictions
+// of individual p to loss[p-p0] and correct[p-p0]. Returns -1 when out of memory.
+int tail_eval(int simd, int layers, int n, int ldx, const float *x,
+              const int32_t *y, const int32_t *rows, const int32_t *ks,
+              const int64_t *woff, const int64_t *boff, const int64_t *ioff,
+              const float *w, const float *b, const int32_t *idx, int p0,
+              int p1, double *loss, int32_t *correct);
+
+// sparse_eval is tail_eval for weight masks: every layer is sparse, stored
+// per individual and layer (entry p*layers+l) as rows of (column, value)
+// pairs: row r's pairs are cols/vals[nzoff + rowptr[rpoff + r] ...
+// rowptr[rpoff + r + 1]). outs: rows per layer; b: biases of all layers
+// (layer l's at boff[l]). x: [inputs × ldx], ldx a multiple of 64.
+int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
+                const int32_t *y, const int32_t *outs, const float *b,
+                const int64_t *boff, const int64_t *rpoff,
+                const int32_t *rowptr, const int64_t *nzoff,
+                const int32_t *cols, const float *vals, int p0, int p1,
+                double *loss, int32_t *correct);
