@@ -147,10 +147,8 @@ func (e *Evaluator) prepare() {
 	fmt.Sscan(c.Path, &at)
 	model.NoGrad(func() {
 		e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false)
-		e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y)
-		if e.tail = newTail(e.chain, e.Net, torchrt.Threads()); e.tail != nil {
-			e.chain.close() // the tail copied what it needs
-			e.chain = nil
+		if e.tail = newTail(e.Net, e.Groups, at, e.prefix, e.Val.Y, torchrt.Threads()); e.tail == nil {
+			e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y)
 		}
 	})
 	e.prefixAt, e.repeat = at, c.Repeat

@@ -66,6 +66,7 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 	}{
 		{model.Spec{Arch: "mlp", Widths: []int64{40, 30, 20}, Input: [3]int64{1, 8, 8}, Classes: 10}, Units, false},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, true},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 28, 28}, Classes: 10}, Units, true},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, false},
 		{model.Spec{Arch: "mlp", Widths: []int64{24}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
 		{model.Spec{Arch: "mlp", Widths: []int64{40, 30}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
@@ -90,17 +91,19 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 			t.Fatal(err)
 		}
 		engines := map[string]func([]search.Mask) ([]search.Score, error){"engine": engine.Evaluate}
-		if c.spec.Arch == "mlp" && c.kind == Units {
+		if c.kind == Units {
 			if engine.tail == nil {
 				t.Fatalf("%s: the CPU tail engine is not used", c.spec.Arch)
 			}
-			// The torch chain (what GPUs run) and the tail's portable tiles.
-			ch := newChain(n, groups, engine.prefix, val.Y)
-			defer ch.close()
-			engines["chain"] = ch.evaluate
 			generic := *engine.tail
 			generic.simd = 0
 			engines["generic tiles"] = generic.evaluate
+		}
+		if c.spec.Arch == "mlp" && c.kind == Units {
+			// The torch chain (what GPUs run).
+			ch := newChain(n, groups, engine.prefix, val.Y)
+			defer ch.close()
+			engines["chain"] = ch.evaluate
 		}
 		if c.spec.Arch == "mlp" && c.kind == Weights {
 			if engine.sparse == nil {

@@ -12,7 +12,7 @@
 
 #define MR 6  // rows per tile: 12 accumulators + 2 loads + 1 broadcast
 #define NR 16 // columns per tile: two AVX registers
-#define NB 64 // columns per block
+#define NB 64 // columns per block of the sparse rows
 
 int tail_simd(void) {
   __builtin_cpu_init();
@@ -191,11 +191,36 @@ static void score(int simd, const float *z, int classes, int ld, int cols,
   }
 }
 
-int tail_eval(int simd, int layers, int n, int ldx, const float *x,
-              const int32_t *y, const int32_t *rows, const int32_t *ks,
-              const int64_t *woff, const int64_t *boff, const int64_t *ioff,
-              const float *w, const float *b, const int32_t *idx, int p0,
-              int p1, double *loss, int32_t *correct) {
+// pool2d max-pools rows of [P = h × w positions × nb] by win × win windows
+// (stride win) in place: row r's pooled position q lands at r·P' + q.
+static void pool2d(float *a, int rows, int h, int w, int win, int nb) {
+  int ph = h / win, pw = w / win;
+  for (int r = 0; r < rows; r++) {
+    for (int py = 0; py < ph; py++) {
+      for (int px = 0; px < pw; px++) {
+        float *dst = a + ((int64_t)r * ph * pw + py * pw + px) * nb;
+        const float *src = a + ((int64_t)r * h * w + py * win * w + px * win) * nb;
+        for (int j = 0; j < nb; j++) {
+          float m = src[j];
+          for (int dy = 0; dy < win; dy++) {
+            for (int dx = 0; dx < win; dx++) {
+              float v = src[((int64_t)dy * w + dx) * nb + j];
+              m = v > m ? v : m;
+            }
+          }
+          dst[j] = m;
+        }
+      }
+    }
+  }
+}
+
+int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
+              int ldx, const float *x, const int32_t *y, const int32_t *rows,
+              const int32_t *ks, const int64_t *woff, const int64_t *boff,
+              const int64_t *ioff, const float *w, const float *b,
+              const int32_t *idx, int p0, int p1, double *loss,
+              int32_t *correct) {
   void (*tile)(int, const float *, const float *, const int64_t *,
                const float *, float *, int, int) = tile_generic;
 #if defined(__x86_64__)
@@ -203,52 +228,67 @@ int tail_eval(int simd, int layers, int n, int ldx, const float *x,
     tile = tile_avx2;
   }
 #endif
-  int maxrows = 0, maxk = 0;
-  for (int i = p0 * layers; i < p1 * layers; i++) {
-    maxrows = rows[i] > maxrows ? rows[i] : maxrows;
-    maxk = ks[i] > maxk ? ks[i] : maxk;
+  int64_t act = 0, taps = 0;
+  for (int p = p0; p < p1; p++) {
+    int64_t t = 0;
+    for (int l = 0; l < layers; l++) {
+      int i = p * layers + l;
+      int64_t a = (int64_t)panels(rows[i]) * MR * desc[l * 6] * nb;
+      act = a > act ? a : act;
+      t += ks[i];
+    }
+    taps = t > taps ? t : taps;
   }
-  int64_t act = (int64_t)panels(maxrows) * MR * NB;
-  // Aligned: every tile row starts a cache line (NB is a multiple of 16).
+  // Aligned: every tile row starts a cache line (nb is a multiple of 16).
   float *buf = aligned_alloc(64, sizeof(float) * 2 * act);
-  int64_t *off = malloc(sizeof(int64_t) * (maxk + 1));
-  int64_t *off0 = malloc(sizeof(int64_t) * (maxk + 1));
-  if (!buf || !off || !off0) {
+  int64_t *off = malloc(sizeof(int64_t) * (taps + 1));
+  if (!buf || !off) {
     free(buf);
     free(off);
-    free(off0);
     return -1;
   }
-  for (int k = 0; k < maxk; k++) {
-    off[k] = (int64_t)k * NB;
-  }
   for (int p = p0; p < p1; p++) {
-    const int32_t *in = idx + ioff[p];
-    for (int k = 0; k < ks[p * layers]; k++) {
-      off0[k] = (int64_t)in[k] * ldx;
+    // Input-row offsets of every layer's taps, in floats.
+    for (int l = 0, k0 = 0; l < layers; l++) {
+      int i = p * layers + l;
+      for (int k = 0; k < ks[i]; k++) {
+        off[k0 + k] = (int64_t)idx[ioff[i] + k] * (l == 0 ? ldx : nb);
+      }
+      k0 += ks[i];
     }
     loss[p - p0] = 0;
     correct[p - p0] = 0;
-    for (int n0 = 0; n0 < n; n0 += NB) {
-      int cols = n - n0 < NB ? n - n0 : NB;
+    for (int n0 = 0; n0 < n; n0 += nb) {
+      int cols = n - n0 < nb ? n - n0 : nb;
       int tiles = (cols + NR - 1) / NR;
       float *src = NULL, *dst = buf;
+      int k0 = 0;
       for (int l = 0; l < layers; l++) {
+        const int32_t *d = desc + l * 6;
+        int P = d[0], inW = d[1], outW = d[2], win = d[3], relu = d[4];
         int i = p * layers + l, last = l == layers - 1;
         const float *A = w + woff[i], *bias = b + boff[i];
         const float *base = l == 0 ? x + n0 : src;
-        const int64_t *o = l == 0 ? off0 : off;
-        for (int t = 0; t < tiles; t++) {
-          for (int r = 0; r < panels(rows[i]); r++) {
-            tile(ks[i], A + (int64_t)r * MR * ks[i], base + t * NR, o,
-                 bias + r * MR, dst + (int64_t)r * MR * NB + t * NR, NB,
-                 !last);
+        int64_t ld = l == 0 ? ldx : nb;
+        for (int q = 0; q < P; q++) {
+          // Position q reads the taps shifted by its offset in the input.
+          const float *at = base + ((int64_t)(q / outW) * inW + q % outW) * ld;
+          for (int t = 0; t < tiles; t++) {
+            for (int r = 0; r < panels(rows[i]); r++) {
+              tile(ks[i], A + (int64_t)r * MR * ks[i], at + t * NR, off + k0,
+                   bias + r * MR, dst + ((int64_t)r * MR * P + q) * nb + t * NR,
+                   P * nb, relu);
+            }
           }
         }
+        if (win > 1) {
+          pool2d(dst, rows[i], P / outW, outW, win, nb);
+        }
         if (last) {
-          score(simd, dst, rows[i], NB, cols, y + n0, &loss[p - p0],
+          score(simd, dst, rows[i], nb, cols, y + n0, &loss[p - p0],
                 &correct[p - p0]);
         }
+        k0 += ks[i];
         src = dst;
         dst = dst == buf ? buf + act : buf;
       }
@@ -256,7 +296,6 @@ int tail_eval(int simd, int layers, int n, int ldx, const float *x,
   }
   free(buf);
   free(off);
-  free(off0);
   return 0;
 }
 

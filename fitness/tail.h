@@ -3,20 +3,28 @@
 // tail_simd reports whether this CPU runs the AVX2/FMA tiles.
 int tail_simd(void);
 
-// tail_eval scores individuals p0..p1-1 of a population on a chain of
-// linear layers (ReLU between them, the last one gives the logits).
-// x: the first layer's possible inputs, [units × ldx] (ldx ≥ n rounded up to
-// 16, padding zero); y: labels [n]. Per individual p and layer l (entry
-// p*layers+l): rows (outputs), ks (inputs), woff/boff (offsets of its packed
-// weights in w and bias in b); ioff[p]: offset in idx of the x rows the first
-// layer reads. Weights are packed in panels of 6 rows, each [k × 6]; biases
-// are padded to the panel. Writes the summed loss and correct predictions
-// of individual p to loss[p-p0] and correct[p-p0]. Returns -1 when out of memory.
-int tail_eval(int simd, int layers, int n, int ldx, const float *x,
-              const int32_t *y, const int32_t *rows, const int32_t *ks,
-              const int64_t *woff, const int64_t *boff, const int64_t *ioff,
-              const float *w, const float *b, const int32_t *idx, int p0,
-              int p1, double *loss, int32_t *correct);
+// tail_eval scores individuals p0..p1-1 of a population on a sequence of
+// layers that are matrix products over positions: linear layers (one
+// position) and convolutions (stride 1, no padding), each followed by an
+// optional ReLU and max-pooling; the last one gives the logits.
+// Activations are sample-minor: row = (unit, y, x), samples along the row,
+// processed nb (a multiple of 16) at a time. desc has 6 ints per layer:
+// output positions P, input width, output width, pooling window (0 or 1:
+// none), ReLU, unused. Position q = (oy, ox) of layer l reads its taps
+// shifted by oy·(input width) + ox rows.
+// x: the first layer's input, [rows × ldx] (ldx ≥ n rounded up to 16,
+// padding zero); y: labels [n]. Per individual p and layer l (entry
+// i = p*layers+l): rows (outputs), ks (taps), woff/boff (offsets of its
+// packed weights in w and bias in b), ioff (offset in idx of its taps' input
+// rows). Weights are packed in panels of 6 rows, each [k × 6]; biases are
+// padded to the panel. Writes the summed loss and correct predictions of
+// individual p to loss[p-p0] and correct[p-p0]. Returns -1 when out of memory.
+int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
+              int ldx, const float *x, const int32_t *y, const int32_t *rows,
+              const int32_t *ks, const int64_t *woff, const int64_t *boff,
+              const int64_t *ioff, const float *w, const float *b,
+              const int32_t *idx, int p0, int p1, double *loss,
+              int32_t *correct);
 
 // sparse_eval is tail_eval for weight masks: every layer is sparse, stored
 // per individual and layer (entry p*layers+l) as rows of (column, value)
