@@ -98,6 +98,9 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 			generic := *engine.tail
 			generic.simd = 0
 			engines["generic tiles"] = generic.evaluate
+			many := *engine.tail // more threads than sample blocks
+			many.threads = 16
+			engines["16 threads"] = many.evaluate
 		}
 		if c.spec.Arch == "mlp" && c.kind == Units {
 			// The torch chain (what GPUs run).

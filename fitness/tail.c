@@ -22,39 +22,33 @@ int tail_simd(void) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// tile_avx2 computes C[0:6, 0:16] = bias + A · B, where A is a packed
-// [K × 6] panel and B's row k starts at base + off[k].
-__attribute__((target("avx2,fma"))) static void
-tile_avx2(int K, const float *A, const float *base, const int64_t *off,
-          const float *bias, float *C, int ldc, int relu) {
-  // Named accumulators: gcc spills an array of them on every iteration.
-  __m256 c00 = _mm256_broadcast_ss(bias), c01 = c00;
-  __m256 c10 = _mm256_broadcast_ss(bias + 1), c11 = c10;
-  __m256 c20 = _mm256_broadcast_ss(bias + 2), c21 = c20;
-  __m256 c30 = _mm256_broadcast_ss(bias + 3), c31 = c30;
-  __m256 c40 = _mm256_broadcast_ss(bias + 4), c41 = c40;
-  __m256 c50 = _mm256_broadcast_ss(bias + 5), c51 = c50;
-  for (int k = 0; k < K; k++) {
-    const float *b = base + off[k], *a = A + (int64_t)k * MR;
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ar;
-#define ROW(r)                                                                 \
-  ar = _mm256_broadcast_ss(a + r);                                             \
-  c##r##0 = _mm256_fmadd_ps(ar, b0, c##r##0);                                  \
-  c##r##1 = _mm256_fmadd_ps(ar, b1, c##r##1);
-    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
-#undef ROW
-  }
-  __m256 z = _mm256_setzero_ps();
-#define STORE(r)                                                               \
-  if (relu) {                                                                  \
-    c##r##0 = _mm256_max_ps(c##r##0, z);                                       \
-    c##r##1 = _mm256_max_ps(c##r##1, z);                                       \
-  }                                                                            \
-  _mm256_storeu_ps(C + (int64_t)r * ldc, c##r##0);                             \
-  _mm256_storeu_ps(C + (int64_t)r * ldc + 8, c##r##1);
-  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5)
-#undef STORE
-}
+#define MRX 1
+#include "tail_tile.h"
+#undef MRX
+#define MRX 2
+#include "tail_tile.h"
+#undef MRX
+#define MRX 3
+#include "tail_tile.h"
+#undef MRX
+#define MRX 4
+#include "tail_tile.h"
+#undef MRX
+#define MRX 5
+#include "tail_tile.h"
+#undef MRX
+#define MRX 6
+#include "tail_tile.h"
+#undef MRX
+
+typedef void (*tile_fn)(int, const float *, const float *, const int64_t *,
+                        const float *, float *, int, int);
+
+// tiles_avx2[m] handles m rows; panels of fewer than 6 rows (the last of
+// a layer) skip the padding instead of multiplying it.
+static const tile_fn tiles_avx2[MR + 1] = {
+    NULL,          tile_avx2_1, tile_avx2_2, tile_avx2_3,
+    tile_avx2_4,   tile_avx2_5, tile_avx2_6};
 
 // exp_avx2 is expf for 8 lanes (Cephes' polynomial, relative error ~2e-7).
 __attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x) {
@@ -137,7 +131,7 @@ row_avx2(int nnz, const int32_t *col, const float *val, const float *base,
 }
 #endif
 
-// tile_generic is tile_avx2 for any CPU.
+// tile_generic is tile_avx2_6 for any CPU.
 static void tile_generic(int K, const float *A, const float *base,
                          const int64_t *off, const float *bias, float *C,
                          int ldc, int relu) {
@@ -219,15 +213,8 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
               int ldx, const float *x, const int32_t *y, const int32_t *rows,
               const int32_t *ks, const int64_t *woff, const int64_t *boff,
               const int64_t *ioff, const float *w, const float *b,
-              const int32_t *idx, int p0, int p1, double *loss,
-              int32_t *correct) {
-  void (*tile)(int, const float *, const float *, const int64_t *,
-               const float *, float *, int, int) = tile_generic;
-#if defined(__x86_64__)
-  if (simd) {
-    tile = tile_avx2;
-  }
-#endif
+              const int32_t *idx, int p0, int p1, int s0, int s1,
+              double *loss, int32_t *correct) {
   int64_t act = 0, taps = 0;
   for (int p = p0; p < p1; p++) {
     int64_t t = 0;
@@ -258,7 +245,8 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
     }
     loss[p - p0] = 0;
     correct[p - p0] = 0;
-    for (int n0 = 0; n0 < n; n0 += nb) {
+    n = s1 < n ? s1 : n;
+    for (int n0 = s0; n0 < n; n0 += nb) {
       int cols = n - n0 < nb ? n - n0 : nb;
       int tiles = (cols + NR - 1) / NR;
       float *src = NULL, *dst = buf;
@@ -275,6 +263,13 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
           const float *at = base + ((int64_t)(q / outW) * inW + q % outW) * ld;
           for (int t = 0; t < tiles; t++) {
             for (int r = 0; r < panels(rows[i]); r++) {
+              tile_fn tile = tile_generic;
+#if defined(__x86_64__)
+              if (simd) {
+                int m = rows[i] - r * MR;
+                tile = tiles_avx2[m < MR ? m : MR];
+              }
+#endif
               tile(ks[i], A + (int64_t)r * MR * ks[i], at + t * NR, off + k0,
                    bias + r * MR, dst + ((int64_t)r * MR * P + q) * nb + t * NR,
                    P * nb, relu);

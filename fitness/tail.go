@@ -6,7 +6,9 @@ package fitness
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"github.com/evoprune/evoprune/model"
@@ -254,17 +256,6 @@ func (t *tail) rowsOf(kept [][]int32, l int) []int32 {
 
 func padRows(r int) int { return (r + tileRows - 1) / tileRows * tileRows }
 
-// cost is an individual's multiply-adds per sample (with tile padding).
-func (t *tail) cost(kept [][]int32) int {
-	c, in := 0, len(kept[0])
-	for l, st := range t.stages {
-		rows := len(t.rowsOf(kept, l))
-		c += padRows(rows) * in * len(st.taps) * st.positions
-		in = rows
-	}
-	return c
-}
-
 // pack gathers individuals' kept rows and taps into panels of tileRows
 // rows, each [taps × tileRows], zero-padded.
 func (t *tail) pack(kept [][][]int32) *pack {
@@ -315,37 +306,62 @@ func (t *tail) pack(kept [][][]int32) *pack {
 }
 
 // run evaluates packed individuals on the calling thread.
-func (t *tail) run(pk *pack, loss []float64, correct []int32) error {
+func (t *tail) run(pk *pack, s0, s1 int, loss []float64, correct []int32) error {
 	rc := C.tail_eval(t.simd, C.int(len(t.stages)), (*C.int32_t)(&t.desc[0]), C.int(t.nb), C.int(t.n), C.int(t.ldx),
 		(*C.float)(&t.x[0]), (*C.int32_t)(&t.y[0]),
 		(*C.int32_t)(&pk.rows[0]), (*C.int32_t)(&pk.ks[0]),
 		(*C.int64_t)(&pk.woff[0]), (*C.int64_t)(&pk.boff[0]), (*C.int64_t)(&pk.ioff[0]),
 		(*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]), (*C.int32_t)(&pk.idx[0]),
-		0, C.int(len(loss)), (*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
+		0, C.int(len(loss)), C.int(s0), C.int(s1), (*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
 	if rc != 0 {
 		return fmt.Errorf("fitness engine: out of memory")
 	}
 	return nil
 }
 
-// evaluate scores a population, split over the threads by cost.
+// evaluate scores a population.
 func (t *tail) evaluate(masks []search.Mask) ([]search.Score, error) {
+	if len(masks) == 0 {
+		return nil, nil
+	}
 	kept := make([][][]int32, len(masks))
-	cost := make([]int, len(masks))
 	for p, m := range masks {
 		k, err := t.keptUnits(m)
 		if err != nil {
 			return nil, err
 		}
-		kept[p], cost[p] = k, t.cost(k)
+		kept[p] = k
+	}
+	// Threads take equal shares of the samples (whole blocks) for every
+	// individual: measured as fast as giving each thread its own
+	// individuals, and balanced for any population size.
+	pk := t.pack(kept)
+	blocks := (t.n + t.nb - 1) / t.nb
+	losses := make([][]float64, t.threads)
+	corrects := make([][]int32, t.threads)
+	errs := make([]error, t.threads)
+	var wg sync.WaitGroup
+	for th := range t.threads {
+		losses[th] = make([]float64, len(masks))
+		corrects[th] = make([]int32, len(masks))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s0, s1 := blocks*th/t.threads*t.nb, blocks*(th+1)/t.threads*t.nb
+			errs[th] = t.run(pk, s0, s1, losses[th], corrects[th])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	loss := make([]float64, len(masks))
 	correct := make([]int32, len(masks))
-	err := parallel(cost, t.threads, func(p0, p1 int) error {
-		return t.run(t.pack(kept[p0:p1]), loss[p0:p1], correct[p0:p1])
-	})
-	if err != nil {
-		return nil, err
+	for th := range losses {
+		for p := range loss {
+			loss[p] += losses[th][p]
+			correct[p] += corrects[th][p]
+		}
 	}
 	return scores(loss, correct, t.n), nil
 }

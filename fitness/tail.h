@@ -18,13 +18,14 @@ int tail_simd(void);
 // packed weights in w and bias in b), ioff (offset in idx of its taps' input
 // rows). Weights are packed in panels of 6 rows, each [k × 6]; biases are
 // padded to the panel. Writes the summed loss and correct predictions of
-// individual p to loss[p-p0] and correct[p-p0]. Returns -1 when out of memory.
+// individual p, over samples s0..s1-1 (s0 a multiple of nb), to loss[p-p0]
+// and correct[p-p0]. Returns -1 when out of memory.
 int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
               int ldx, const float *x, const int32_t *y, const int32_t *rows,
               const int32_t *ks, const int64_t *woff, const int64_t *boff,
               const int64_t *ioff, const float *w, const float *b,
-              const int32_t *idx, int p0, int p1, double *loss,
-              int32_t *correct);
+              const int32_t *idx, int p0, int p1, int s0, int s1,
+              double *loss, int32_t *correct);
 
 // sparse_eval is tail_eval for weight masks: every layer is sparse, stored
 // per individual and layer (entry p*layers+l) as rows of (column, value)
