@@ -241,7 +241,7 @@ func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
 
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
 	return func(epoch int, loss float64, d time.Duration) error {
-		acc := accuracy(n, val)
+		acc := model.Accuracy(n, val)
 		p.printf("%s: epoch %d/%d  loss %.4f  val acc %.2f%%  (%.1fs)\n", what, epoch+1, epochs, loss, 100*acc, d.Seconds())
 		return nil
 	}
@@ -254,7 +254,7 @@ func (p *pipeline) measure(n *model.Net, s *splits) results.Metrics {
 	c := n.Count()
 	m := results.Metrics{
 		Accuracy: sc.Accuracy, Precision: sc.Precision, Recall: sc.Recall, F1: sc.F1,
-		ValAccuracy:   accuracy(n, s.valFull),
+		ValAccuracy:   model.Accuracy(n, s.valFull),
 		Params:        c.Params,
 		NonzeroParams: c.NonzeroParams,
 		FLOPs:         c.FLOPs,
@@ -309,16 +309,4 @@ func scores(n *model.Net, b *model.Batch, set *data.Set) fitness.Scores {
 		return fitness.Scores{}
 	}
 	return c.Scores()
-}
-
-func accuracy(n *model.Net, b *model.Batch) float64 {
-	preds, _ := model.Predict(n, b, 1000)
-	y := model.Host(b.Y)
-	correct := 0
-	for i, p := range preds {
-		if float32(p) == y[i] {
-			correct++
-		}
-	}
-	return float64(correct) / float64(max(len(preds), 1))
 }

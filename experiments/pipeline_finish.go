@@ -37,7 +37,7 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 			return final, err
 		}
 		p.printf("refit: %d layer(s) re-fitted by least squares on %d training samples, val acc %.2f%%\n",
-			n, min(5000, s.train.N), 100*accuracy(final, s.valFull))
+			n, min(5000, s.train.N), 100*model.Accuracy(final, s.valFull))
 	}
 	switch r.Init {
 	case "rewind", "reinit":

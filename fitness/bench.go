@@ -20,6 +20,8 @@ type BenchCase struct {
 	EngineEvals  float64 `json:"engine_evals_per_s"`
 	Ratio        float64 `json:"ratio"`
 	EngineGFLOPs float64 `json:"engine_gflops"`
+	SgemmShare   float64 `json:"engine_sgemm_share"` // EngineGFLOPs / sgemm GFLOP/s
+	Engine       string  `json:"engine"`             // which evaluation path ran
 	Population   int     `json:"population"`
 	Samples      int     `json:"samples"`
 	Density      float64 `json:"density"`
@@ -103,8 +105,9 @@ func Bench(o BenchOptions) (*BenchReport, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench %s: %w", c.name, err)
 		}
-		o.Log("%s: naive %.1f evals/s, engine %.1f evals/s (%.1fx), engine %.1f useful GFLOP/s\n",
-			bc.Name, bc.NaiveEvals, bc.EngineEvals, bc.Ratio, bc.EngineGFLOPs)
+		bc.SgemmShare = bc.EngineGFLOPs / r.SgemmGFLOPs
+		o.Log("%s (%s): naive %.1f evals/s, engine %.1f evals/s (%.1fx), engine %.1f useful GFLOP/s = %.0f %% of sgemm\n",
+			bc.Name, bc.Engine, bc.NaiveEvals, bc.EngineEvals, bc.Ratio, bc.EngineGFLOPs, 100*bc.SgemmShare)
 		r.Cases = append(r.Cases, *bc)
 	}
 	return r, nil
@@ -156,9 +159,11 @@ func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granula
 		}
 		flopsPerBatch = append(flopsPerBatch, f)
 	}
+	var engineName string
 	rate := func(naive bool) (float64, float64, error) {
 		ev := NewEvaluator(n, kind, groups, val, naive)
 		defer ev.Close()
+		engineName = ev.Engine()
 		if _, err := ev.Evaluate(batches[0][:1]); err != nil { // warm-up
 			return 0, 0, err
 		}
@@ -185,7 +190,7 @@ func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granula
 		return nil, err
 	}
 	return &BenchCase{Name: name, NaiveEvals: naive, EngineEvals: engine, Ratio: engine / naive,
-		EngineGFLOPs: gflops, Population: o.Population, Samples: val.N, Density: density}, nil
+		EngineGFLOPs: gflops, Population: o.Population, Samples: val.N, Density: density, Engine: engineName}, nil
 }
 
 // usefulFLOPs is the work an evaluation must do: the rebuilt network's

@@ -127,8 +127,11 @@ func NewEvaluator(n *model.Net, kind Granularity, groups []*model.Group, val *mo
 }
 
 // prepare computes, for unit masks of sequential networks, everything
-// upstream of the first group's consumer once: each mask then only selects
-// the kept columns of that activation and runs the (smaller) rest.
+// upstream of the first group's consumer once: each mask then only runs its
+// rebuilt rest on that activation. On the CPU whole populations then go
+// through the tail engine (linear / conv / ReLU / max-pool tails) and weight
+// masks of MLPs through the sparse engine; on GPUs MLP tails go through the
+// batched chain; anything else is evaluated mask by mask.
 func (e *Evaluator) prepare() {
 	if e.Kind == Weights {
 		if e.sparse = newSparse(e.Net, e.Val, torchrt.Threads()); e.sparse == nil {
@@ -206,6 +209,23 @@ func numel(s []int64) int64 {
 		n *= d
 	}
 	return n
+}
+
+// Engine names the evaluation path masks take (for reports).
+func (e *Evaluator) Engine() string {
+	switch {
+	case e.tail != nil:
+		return "tail tiles"
+	case e.sparse != nil:
+		return "sparse rows"
+	case e.chain != nil:
+		return "batched chain"
+	case e.Naive:
+		return "naive"
+	case e.prefix != nil:
+		return "shared prefix, per mask"
+	}
+	return "per mask"
 }
 
 // Evaluate scores each mask: validation accuracy and mean cross-entropy.

@@ -182,6 +182,19 @@ func (n *Net) Remask() {
 	})
 }
 
+// Accuracy is the fraction of b that n classifies correctly.
+func Accuracy(n *Net, b *Batch) float64 {
+	preds, _ := Predict(n, b, 1000)
+	y := Host(b.Y)
+	correct := 0
+	for i, p := range preds {
+		if float32(p) == y[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(max(len(preds), 1))
+}
+
 // Predict returns the predicted class and the summed cross-entropy of every
 // row of b, in eval mode, without gradients.
 func Predict(n *Net, b *Batch, chunk int) ([]int32, float64) {

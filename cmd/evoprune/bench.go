@@ -22,7 +22,8 @@ func benchCmd() *cobra.Command {
 case (lenet300-neuron: 32 neuron masks at 50% density; lenet300-weight: 32 weight
 masks at 90% sparsity; lenet5-channel: 32 channel masks at 50% density; 5,000
 validation samples) the naive evaluator's and the engine's evaluations per
-second, their ratio and the engine's useful GFLOP/s.`,
+second, their ratio, the engine's useful GFLOP/s and its share of sgemm, and
+which evaluation path ran (tail tiles, sparse rows, batched chain, per mask).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			torchrt.SetThreads(threads)
