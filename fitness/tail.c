@@ -1,8 +1,10 @@
-// The CPU engine for unit masks on an MLP tail: each individual's rebuilt
-// layers run as small dense products whose first operand rows are read
-// through an index list, so nothing is gathered and nothing is multiplied by
-// zero. Samples are processed in blocks of at most NB columns that stay in
-// cache through every layer, ending in the loss and accuracy of the block.
+// The CPU fitness engines. tail_eval: each individual's rebuilt layers
+// (linear, or convolution as products over output positions) run as small
+// dense products whose input rows are read through the individual's list of
+// kept-unit taps, so nothing is gathered and nothing is multiplied by zero.
+// sparse_eval: weight masks, only the kept weights of each row. Both take
+// samples in blocks that stay in cache through every layer, ending in the
+// loss and accuracy of the block.
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,16 +12,28 @@
 
 #include "tail.h"
 
+// TAIL_PORTABLE builds only the portable C (what non-x86 CPUs get).
+#if defined(__x86_64__) && !defined(TAIL_PORTABLE)
+#define TAIL_X86 1
+#endif
+
 #define MR 6  // rows per tile: 12 accumulators + 2 loads + 1 broadcast
 #define NR 16 // columns per tile: two AVX registers
 #define NB 64 // columns per block of the sparse rows
 
 int tail_simd(void) {
+#ifdef TAIL_X86
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return 0;
+#endif
 }
 
-#if defined(__x86_64__)
+typedef void (*tile_fn)(int, const float *, const float *, const int64_t *,
+                        const float *, float *, int, int);
+
+#ifdef TAIL_X86
 #include <immintrin.h>
 
 #define MRX 1
@@ -40,9 +54,6 @@ int tail_simd(void) {
 #define MRX 6
 #include "tail_tile.h"
 #undef MRX
-
-typedef void (*tile_fn)(int, const float *, const float *, const int64_t *,
-                        const float *, float *, int, int);
 
 // tiles_avx2[m] handles m rows; panels of fewer than 6 rows (the last of
 // a layer) skip the padding instead of multiplying it.
@@ -165,7 +176,7 @@ static inline int panels(int rows) { return (rows + MR - 1) / MR; }
 static void score(int simd, const float *z, int classes, int ld, int cols,
                   const int32_t *y, double *loss, int32_t *correct) {
   int j = 0;
-#if defined(__x86_64__)
+#ifdef TAIL_X86
   if (simd) {
     j = score_avx2(z, classes, ld, cols, y, loss, correct);
   }
@@ -264,7 +275,7 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
           for (int t = 0; t < tiles; t++) {
             for (int r = 0; r < panels(rows[i]); r++) {
               tile_fn tile = tile_generic;
-#if defined(__x86_64__)
+#ifdef TAIL_X86
               if (simd) {
                 int m = rows[i] - r * MR;
                 tile = tiles_avx2[m < MR ? m : MR];
@@ -321,7 +332,7 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
                 double *loss, int32_t *correct) {
   void (*row)(int, const int32_t *, const float *, const float *, int64_t,
               float, float *, int) = row_generic;
-#if defined(__x86_64__)
+#ifdef TAIL_X86
   if (simd) {
     row = row_avx2;
   }

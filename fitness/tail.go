@@ -22,7 +22,7 @@ import (
 // after the shared prefix: each individual runs its rebuilt layers, and
 // only those, in C tiles that read their inputs through the individual's
 // kept-unit taps (tail.c), so nothing is gathered and nothing is
-// multiplied by zero. Individuals are split over threads.
+// multiplied by zero. Threads split the samples.
 type tail struct {
 	x       []float32 // prefix activation, sample-minor: [rows × ldx], 64-byte aligned
 	ldx     int       // row stride of x: samples rounded up to 16
@@ -105,7 +105,8 @@ func newTail(n *model.Net, groups []*model.Group, at int, prefix, y *ts.Tensor, 
 			t.stages = append(t.stages, st)
 		case l.Kind == model.KReLU && last != nil && !last.relu:
 			last.relu = true
-		case l.Kind == model.KMaxPool && last != nil && last.pool == 0 && l.Kernel == l.Stride && l.Pad == 0 && l.Kernel > 1:
+		case l.Kind == model.KMaxPool && last != nil && last.positions > 1 && last.pool == 0 &&
+			l.Kernel == l.Stride && l.Pad == 0 && l.Kernel > 1:
 			last.pool = int(l.Kernel)
 			last.pooledArea = (last.positions / last.outW / last.pool) * (last.outW / last.pool)
 		case l.Kind == model.KFlatten:
