@@ -28,8 +28,9 @@ type options struct {
 	dataset                      string
 	trainN, epochs, masks, calib int
 	ftEpochs, ftN, threads       int
-	density                      float64
+	density, spread              float64
 	seed                         int64
+	dense                        string
 }
 
 func main() {
@@ -39,6 +40,8 @@ func main() {
 	flag.IntVar(&o.epochs, "epochs", 3, "dense training epochs")
 	flag.IntVar(&o.masks, "masks", 16, "random channel masks")
 	flag.Float64Var(&o.density, "density", 0.5, "kept fraction of each layer's channels")
+	flag.Float64Var(&o.spread, "spread", 0, "each layer's kept fraction drawn from density ± spread (EagleEye's random per-layer ratios)")
+	flag.StringVar(&o.dense, "dense", "", "cache file for the dense weights: loaded if present, else written after training")
 	flag.IntVar(&o.calib, "calib", 8, "training batches (of 128) that re-estimate BN statistics")
 	flag.IntVar(&o.ftEpochs, "ft-epochs", 1, "fine-tuning epochs per mask")
 	flag.IntVar(&o.ftN, "ft-samples", 5000, "training samples for fine-tuning")
@@ -72,13 +75,28 @@ func run(o options) error {
 		return err
 	}
 	defer n.Drop()
+	trained := false
+	if o.dense != "" {
+		if d, err := model.Load(a, o.dense, gotch.CPU); err == nil {
+			n.CopyFrom(d)
+			d.Drop()
+			trained = true
+		}
+	}
 	opts := model.TrainOptions{Epochs: o.epochs, BatchSize: 128, Optimizer: "adam", LR: 1e-3, Schedule: "cosine", Seed: o.seed,
 		Epoch: func(e int, loss float64, d time.Duration) error {
 			fmt.Fprintf(os.Stderr, "dense epoch %d: loss %.4f (%.0f s)\n", e+1, loss, d.Seconds())
 			return nil
 		}}
-	if err := model.Train(n, train, opts); err != nil {
-		return err
+	if !trained {
+		if err := model.Train(n, train, opts); err != nil {
+			return err
+		}
+		if o.dense != "" {
+			if err := n.Save(o.dense); err != nil {
+				return err
+			}
+		}
 	}
 	dense := model.Accuracy(n, val)
 	var groups []*model.Group
@@ -91,7 +109,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	masks := randomMasks(space, o.masks, o.density, o.seed)
+	masks := randomMasks(space, o.masks, o.density, o.spread, o.seed)
 	plain := fitness.NewEvaluator(n, fitness.Units, groups, val, true)
 	defer plain.Close()
 	vanilla, err := plain.Evaluate(masks)
@@ -131,14 +149,18 @@ func run(o options) error {
 	return nil
 }
 
-func randomMasks(space search.Space, count int, density float64, seed int64) []search.Mask {
+func randomMasks(space search.Space, count int, density, spread float64, seed int64) []search.Mask {
 	rng := rand.New(rand.NewSource(seed))
 	off := space.Offsets()
 	var out []search.Mask
 	for i := 0; i < count; i++ {
 		m := search.NewMask(space.N())
 		for s, seg := range space.Segments {
-			for _, j := range rng.Perm(seg.Size)[:max(1, int(float64(seg.Size)*density+0.5))] {
+			d := density
+			if spread > 0 {
+				d = min(1, d+spread*(2*rng.Float64()-1))
+			}
+			for _, j := range rng.Perm(seg.Size)[:max(1, int(float64(seg.Size)*d+0.5))] {
 				m.Set(off[s]+j, true)
 			}
 		}
@@ -155,8 +177,8 @@ func report(o options, dense float64, vanilla, adapt []search.Score, ft []float6
 	}
 	fmt.Printf("ResNet-20 on %s (%d training samples, %d epochs, seed %d): dense validation accuracy %.2f %%.\n",
 		o.dataset, o.trainN, o.epochs, o.seed, 100*dense)
-	fmt.Printf("%d random channel masks keeping %.0f %% of every layer; fine-tuning: %d epoch(s) on %d samples; adaptive BN: %d batches of 128 (%.2f s per mask).\n\n",
-		len(ft), 100*o.density, o.ftEpochs, o.ftN, o.calib, adaptSeconds)
+	fmt.Printf("%d random channel masks keeping %.0f ± %.0f %% of each layer's channels; fine-tuning: %d epoch(s) on %d samples; adaptive BN: %d batches of 128 (%.2f s per mask).\n\n",
+		len(ft), 100*o.density, 100*o.spread, o.ftEpochs, o.ftN, o.calib, adaptSeconds)
 	fmt.Println("| validation accuracy of the masked network | mean | min | max | Pearson r with fine-tuned | Spearman ρ with fine-tuned |")
 	fmt.Println("|---|---|---|---|---|---|")
 	row := func(name string, x []float64, corr bool) {
