@@ -237,6 +237,7 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
     }
     taps = t > taps ? t : taps;
   }
+  n = s1 < n ? s1 : n;
   // Aligned: every tile row starts a cache line (nb is a multiple of 16).
   float *buf = aligned_alloc(64, sizeof(float) * 2 * act);
   int64_t *off = malloc(sizeof(int64_t) * (taps + 1));
@@ -256,7 +257,6 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
     }
     loss[p - p0] = 0;
     correct[p - p0] = 0;
-    n = s1 < n ? s1 : n;
     for (int n0 = s0; n0 < n; n0 += nb) {
       int cols = n - n0 < nb ? n - n0 : nb;
       int tiles = (cols + NR - 1) / NR;
