@@ -223,9 +223,11 @@ func (e *Evaluator) Engine() string {
 	case e.Naive:
 		return "naive"
 	case e.prefix != nil:
-		return "shared prefix, per mask"
+		return "shared prefix, rebuilt per mask"
+	case e.Kind == Units:
+		return "rebuilt per mask"
 	}
-	return "per mask"
+	return "masked per mask"
 }
 
 // Evaluate scores each mask: validation accuracy and mean cross-entropy.
@@ -296,6 +298,17 @@ func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
 		y := r.ForwardRange(e.prefixAt, len(r.Arch.Layers), x, false)
 		x.MustDrop()
 		return y, nil
+	case !e.Naive:
+		// The rebuilt network computes what the masked one does (tested to
+		// 1e-4) with a fraction of its work; its re-estimated BN statistics
+		// are the masked network's for every kept channel.
+		r, err := e.Net.Rebuild(UnitMask(m, e.Groups))
+		if err != nil {
+			return nil, err
+		}
+		defer r.Drop()
+		r.RecalibrateBN(e.adaptBN)
+		return r.Forward(e.Val.X, false), nil
 	default:
 		net := e.Net.Clone()
 		defer net.Drop()
