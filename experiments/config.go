@@ -5,10 +5,13 @@ package experiments
 // Experiment is one resolved experiment configuration. Values parsed by
 // Load, LoadWith or Parse have every default filled in.
 type Experiment struct {
-	Name        string            `yaml:"name"`
-	Seed        int64             `yaml:"seed"`
-	Device      string            `yaml:"device"`  // auto | cpu | cuda (default auto)
-	Threads     int               `yaml:"threads"` // default 2; >=1
+	Name    string `yaml:"name"`
+	Seed    int64  `yaml:"seed"`
+	Device  string `yaml:"device"`  // auto | cpu | cuda (default auto)
+	Threads int    `yaml:"threads"` // default 2; >=1
+	// EvalBatch is the samples per forward pass outside training (0: the
+	// device's default, 128 on the CPU, 1024 on a GPU).
+	EvalBatch   int               `yaml:"eval_batch"`
 	Data        DataConfig        `yaml:"data"`
 	Model       ModelConfig       `yaml:"model"`
 	Train       TrainConfig       `yaml:"train"`

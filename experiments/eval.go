@@ -46,6 +46,7 @@ func Eval(dir string) (*EvalResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.EvalBatch = e.EvalBatch
 	defer n.Drop()
 	sp, err := data.Load(e.loaderConfig())
 	if err != nil {

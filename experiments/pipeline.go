@@ -169,6 +169,7 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 		if err != nil {
 			return nil, err
 		}
+		n.EvalBatch = p.e.EvalBatch
 		p.printf("dense: loaded %s from %s\n", n.Describe(), ck)
 		return n, nil
 	}
@@ -177,6 +178,7 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	if _, err := os.Stat(weights); err == nil {
 		n, err := model.Load(arch, weights, p.dev)
 		if err == nil {
+			n.EvalBatch = p.e.EvalBatch
 			p.printf("dense: %s from cache %s\n", n.Describe(), cache)
 			return n, nil
 		}
@@ -186,6 +188,7 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.EvalBatch = p.e.EvalBatch
 	t := time.Now()
 	p.printf("dense: training %s, %d epochs\n", n.Describe(), p.e.Train.Epochs)
 	o := denseOptions(p.e)
@@ -217,8 +220,12 @@ func denseOptions(e *Experiment) model.TrainOptions {
 // (training is deterministic, so k steps from the init reproduce them).
 func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *model.Batch) (*model.Net, error) {
 	n, err := model.New(arch, dev, model.Init(e.Model.Init), e.Seed)
-	if err != nil || e.Reconstruct.RewindIteration == 0 {
-		return n, err
+	if err != nil {
+		return nil, err
+	}
+	n.EvalBatch = e.EvalBatch
+	if e.Reconstruct.RewindIteration == 0 {
+		return n, nil
 	}
 	o := denseOptions(e)
 	o.MaxSteps = e.Reconstruct.RewindIteration
@@ -303,7 +310,7 @@ func (p *pipeline) effective(m *results.Metrics, c model.Counts) {
 }
 
 func scores(n *model.Net, b *model.Batch, set *data.Set) fitness.Scores {
-	preds, _ := model.Predict(n, b, 1000)
+	preds, _ := model.Predict(n, b)
 	c, err := fitness.NewConfusion(set.Classes, set.Y, preds)
 	if err != nil {
 		return fitness.Scores{}

@@ -74,6 +74,9 @@ func (p *pipeline) restart(final *model.Net, m *prunedMask, how string, train *m
 	var err error
 	if how == "reinit" {
 		n, err = model.New(final.Arch, final.Device, model.Init(p.e.Model.Init), p.e.Seed+2)
+		if n != nil {
+			n.EvalBatch = final.EvalBatch
+		}
 	} else {
 		n, err = p.rewound(m, final.Device, train)
 	}
@@ -116,7 +119,7 @@ func maxAbsDiff(a, b *model.Net, data *model.Batch, n int) float64 {
 	model.NoGrad(func() {
 		x := data.X.MustNarrow(0, 0, int64(min(n, data.N)), false)
 		defer x.MustDrop()
-		ya, yb := a.Forward(x, false), b.Forward(x, false)
+		ya, yb := a.Logits(x), b.Logits(x)
 		diff := ya.MustSub(yb, true).MustAbs(true)
 		for _, v := range model.Host(diff) {
 			d = math.Max(d, float64(v))

@@ -16,6 +16,7 @@ func (c *checker) experiment(e *Experiment) {
 	}
 	c.oneOf("device", e.Device, Devices)
 	c.atLeast("threads", e.Threads, 1)
+	c.atLeast("eval_batch", e.EvalBatch, 0)
 	c.data(&e.Data)
 	c.model(&e.Model)
 	c.train(&e.Train)

@@ -3,7 +3,9 @@ package fitness
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/evoprune/evoprune/data"
@@ -22,6 +24,7 @@ type BenchCase struct {
 	EngineGFLOPs float64 `json:"engine_gflops"`
 	SgemmShare   float64 `json:"engine_sgemm_share"` // EngineGFLOPs / sgemm GFLOP/s
 	Engine       string  `json:"engine"`             // which evaluation path ran
+	Reference    string  `json:"reference"`          // what the naive side ran
 	Population   int     `json:"population"`
 	Samples      int     `json:"samples"`
 	Density      float64 `json:"density"`
@@ -63,8 +66,12 @@ type BenchOptions struct {
 	Population int     // default 32
 	Samples    int     // validation samples, default 5000
 	Seconds    float64 // time spent per measurement, default 2
+	Cases      []string // names of the cases to run (default all)
 	Log        func(format string, args ...any)
 }
+
+// BenchCases names Bench's cases.
+var BenchCases = []string{"lenet300-neuron", "lenet300-weight", "lenet5-channel", "resnet20-channel", "resnet20-channel-adaptbn"}
 
 // Bench measures naive and engine evaluations per second for the contract's
 // cases on MNIST-shaped data (random weights: speed does not depend on them).
@@ -90,24 +97,35 @@ func Bench(o BenchOptions) (*BenchReport, error) {
 	}
 	val := model.ToDevice(sp.Val, o.Device)
 	defer val.Drop()
-	for _, c := range []struct {
-		name    string
-		arch    string
-		kind    Granularity
-		conv    bool
-		density float64
-	}{
-		{"lenet300-neuron", "lenet300-100", Units, false, 0.5},
-		{"lenet300-weight", "lenet300-100", Weights, false, 0.1},
-		{"lenet5-channel", "lenet5", Units, true, 0.5},
-	} {
-		bc, err := benchCase(o, val, c.name, c.arch, c.kind, c.conv, c.density)
+	want := map[string]bool{}
+	for _, c := range o.Cases {
+		if !slices.Contains(BenchCases, c) {
+			return nil, fmt.Errorf("bench: unknown case %q (%v)", c, BenchCases)
+		}
+		want[c] = true
+	}
+	for _, name := range BenchCases {
+		if len(want) > 0 && !want[name] {
+			continue
+		}
+		var bc *BenchCase
+		var err error
+		switch name {
+		case "lenet300-neuron":
+			bc, err = benchCase(o, val, name, "lenet300-100", Units, false, 0.5)
+		case "lenet300-weight":
+			bc, err = benchCase(o, val, name, "lenet300-100", Weights, false, 0.1)
+		case "lenet5-channel":
+			bc, err = benchCase(o, val, name, "lenet5", Units, true, 0.5)
+		default:
+			bc, err = benchResNet(o, val, name, strings.HasSuffix(name, "adaptbn"))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("bench %s: %w", c.name, err)
+			return nil, fmt.Errorf("bench %s: %w", name, err)
 		}
 		bc.SgemmShare = bc.EngineGFLOPs / r.SgemmGFLOPs
-		o.Log("%s (%s): naive %.1f evals/s, engine %.1f evals/s (%.1fx), engine %.1f useful GFLOP/s = %.0f %% of sgemm\n",
-			bc.Name, bc.Engine, bc.NaiveEvals, bc.EngineEvals, bc.Ratio, bc.EngineGFLOPs, 100*bc.SgemmShare)
+		o.Log("%s (%s vs %s): naive %.2f evals/s, engine %.2f evals/s (%.1fx), engine %.1f useful GFLOP/s = %.0f %% of sgemm\n",
+			bc.Name, bc.Engine, bc.Reference, bc.NaiveEvals, bc.EngineEvals, bc.Ratio, bc.EngineGFLOPs, 100*bc.SgemmShare)
 		r.Cases = append(r.Cases, *bc)
 	}
 	return r, nil
@@ -190,7 +208,8 @@ func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granula
 		return nil, err
 	}
 	return &BenchCase{Name: name, NaiveEvals: naive, EngineEvals: engine, Ratio: engine / naive,
-		EngineGFLOPs: gflops, Population: o.Population, Samples: val.N, Density: density, Engine: engineName}, nil
+		EngineGFLOPs: gflops, Population: o.Population, Samples: val.N, Density: density, Engine: engineName,
+		Reference: "naive (masked network per mask)"}, nil
 }
 
 // usefulFLOPs is the work an evaluation must do: the rebuilt network's

@@ -25,9 +25,6 @@ const (
 	CriterionRandom = "random"
 )
 
-// criterionChunk bounds the samples one forward (and backward) pass sees.
-const criterionChunk = 1000
-
 // SpaceWith is Space with the unit scores of a criterion: data is the batch
 // activation and taylor run on (the validation samples the search uses),
 // seed drives random. Weight granularity always ranks by |w|, whatever the
@@ -132,13 +129,7 @@ func activationScores(n *model.Net, groups []*model.Group, data *model.Batch) ma
 	}
 	n.SetTaps(taps)
 	defer n.SetTaps(nil)
-	model.NoGrad(func() {
-		for start := 0; start < data.N; start += criterionChunk {
-			x := data.X.MustNarrow(0, int64(start), int64(min(criterionChunk, data.N-start)), false)
-			n.Forward(x, false).MustDrop()
-			x.MustDrop()
-		}
-	})
+	n.InferRange(0, len(n.Arch.Layers), data.X, func(*ts.Tensor, int) {})
 	out := map[string][]float64{}
 	for gi, g := range groups {
 		for u := range sums[gi] {
@@ -188,8 +179,9 @@ func taylorScores(n *model.Net, groups []*model.Group, data *model.Batch) map[st
 	}
 	c.SetTaps(taps)
 	model.WithGrad(func() {
-		for start := 0; start < data.N; start += criterionChunk {
-			b := int64(min(criterionChunk, data.N-start))
+		chunk := n.EvalBatchSize()
+		for start := 0; start < data.N; start += chunk {
+			b := int64(min(chunk, data.N-start))
 			x := data.X.MustNarrow(0, int64(start), b, false)
 			y := data.Y.MustNarrow(0, int64(start), b, false).MustView([]int64{b, 1}, true)
 			cur := c.Forward(x, false)

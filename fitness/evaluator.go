@@ -35,6 +35,7 @@ type Evaluator struct {
 	scratch  *model.Net // Weights: the network whose weights are set per mask
 	chain    *chain     // Units on an MLP tail: the batched engine (GPU)
 	tail     *tail      // the same on the CPU
+	cnn      *cnn       // Units of convolutional networks on the CPU
 	sparse   *sparse    // Weights on an MLP, on the CPU
 	adaptBN  []*ts.Tensor
 }
@@ -48,17 +49,40 @@ func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
 	if len(batches) == 0 || !e.Net.HasBN() {
 		return false
 	}
-	if e.prefix != nil {
-		e.prefix.MustDrop()
-		e.prefix = nil
-	}
+	e.dropPrefix()
 	if e.chain != nil {
 		e.chain.close()
 		e.chain = nil
 	}
 	e.tail = nil // (the sparse engine's networks have no batch norm)
 	e.adaptBN = batches
+	if e.cnn == nil && e.Kind == Units && !e.Naive {
+		e.cnn = newCNN(e.Net, e.Groups, e.Val, torchrt.Threads())
+	}
+	if e.cnn != nil {
+		e.cnn.units = func(m search.Mask) model.UnitMask { return UnitMask(m, e.Groups) }
+		e.cnn.adapt = e.adaptedStats
+	}
 	return true
+}
+
+// adaptedStats re-estimates the batch-norm statistics of a mask's rebuilt
+// network on the calibration batches: what the masked network would have
+// for every kept channel.
+func (e *Evaluator) adaptedStats(um model.UnitMask) (map[string]bnStats, error) {
+	r, err := e.Net.Rebuild(um)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Drop()
+	r.RecalibrateBN(e.adaptBN)
+	out := map[string]bnStats{}
+	for _, k := range r.Names() {
+		if p, ok := strings.CutSuffix(k, ".running_mean"); ok {
+			out[p] = bnStats{mean: model.Host(r.T[k]), variance: model.Host(r.T[p+".running_var"])}
+		}
+	}
+	return out, nil
 }
 
 // Space builds the search space of a network: segments, importance scores
@@ -143,18 +167,32 @@ func (e *Evaluator) prepare() {
 		return
 	}
 	c := e.Groups[0].Consumers[0]
-	if strings.Contains(c.Path, ".") || len(e.Groups[0].Consumers) != 1 {
-		return // the first consumer sits inside a block: no shared prefix
-	}
-	var at int
-	fmt.Sscan(c.Path, &at)
-	model.NoGrad(func() {
-		e.prefix = e.Net.ForwardRange(0, at, e.Val.X, false)
-		if e.tail = newTail(e.Net, e.Groups, at, e.prefix, e.Val.Y, torchrt.Threads()); e.tail == nil {
-			e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y)
+	if !strings.Contains(c.Path, ".") && len(e.Groups[0].Consumers) == 1 {
+		// The first consumer is a top-level layer: share the prefix.
+		fmt.Sscan(c.Path, &e.prefixAt)
+		e.repeat = c.Repeat
+		e.prefix = e.Net.Infer(0, e.prefixAt, e.Val.X)
+		model.NoGrad(func() {
+			e.tail = newTail(e.Net, e.Groups, e.prefixAt, e.prefix, e.Val.Y, torchrt.Threads())
+		})
+		if e.tail != nil {
+			return
 		}
-	})
-	e.prefixAt, e.repeat = at, c.Repeat
+	}
+	if e.cnn = newCNN(e.Net, e.Groups, e.Val, torchrt.Threads()); e.cnn != nil {
+		e.dropPrefix() // the CNN engine runs from the input
+		return
+	}
+	if e.prefix != nil {
+		model.NoGrad(func() { e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y) })
+	}
+}
+
+func (e *Evaluator) dropPrefix() {
+	if e.prefix != nil {
+		e.prefix.MustDrop()
+		e.prefix = nil
+	}
 }
 
 // Close frees the evaluator's tensors (not the network or data).
@@ -216,6 +254,10 @@ func (e *Evaluator) Engine() string {
 	switch {
 	case e.tail != nil:
 		return "tail tiles"
+	case e.cnn != nil && e.cnn.adapt != nil:
+		return "conv tiles, adaptive BN per mask"
+	case e.cnn != nil:
+		return "conv tiles"
 	case e.sparse != nil:
 		return "sparse rows"
 	case e.chain != nil:
@@ -235,6 +277,8 @@ func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 	switch {
 	case e.tail != nil:
 		return e.tail.evaluate(masks)
+	case e.cnn != nil:
+		return e.cnn.evaluate(masks)
 	case e.sparse != nil:
 		return e.sparse.evaluate(masks)
 	}
@@ -251,20 +295,16 @@ func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 		})
 		return out, err
 	}
-	model.NoGrad(func() {
-		for i, m := range masks {
-			var logits *ts.Tensor
-			logits, err = e.logits(m)
-			if err != nil {
-				return
-			}
-			out[i] = score(logits, e.Val.Y)
+	for i, m := range masks {
+		if out[i], err = e.scoreMask(m); err != nil {
+			return nil, err
 		}
-	})
-	return out, err
+	}
+	return out, nil
 }
 
-func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
+// scoreMask evaluates one mask on its own network, in inference chunks.
+func (e *Evaluator) scoreMask(m search.Mask) (search.Score, error) {
 	switch {
 	case e.Kind == Weights:
 		net := e.scratch
@@ -273,19 +313,21 @@ func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
 			defer net.Drop()
 		}
 		wm := WeightMasks(m, e.Net)
-		for k, mk := range wm {
-			w := e.Net.T[k].MustMul(mk, false)
-			net.T[k].Copy_(w)
-			w.MustDrop()
-			mk.MustDrop()
-		}
+		model.NoGrad(func() {
+			for k, mk := range wm {
+				w := e.Net.T[k].MustMul(mk, false)
+				net.T[k].Copy_(w)
+				w.MustDrop()
+				mk.MustDrop()
+			}
+		})
 		net.RecalibrateBN(e.adaptBN) // resets the statistics first: no state carries over
-		return net.Forward(e.Val.X, false), nil
+		return scoreNet(net, 0, e.Val.X, e.Val.Y), nil
 	case e.prefix != nil:
 		um := UnitMask(m, e.Groups)
 		r, err := e.Net.Rebuild(um)
 		if err != nil {
-			return nil, err
+			return search.Score{}, err
 		}
 		defer r.Drop()
 		cols := keptColumns(um[e.Groups[0].Name], e.repeat)
@@ -295,29 +337,45 @@ func (e *Evaluator) logits(m search.Mask) (*ts.Tensor, error) {
 		}
 		x := e.prefix.MustIndexSelect(1, idx, false)
 		idx.MustDrop()
-		y := r.ForwardRange(e.prefixAt, len(r.Arch.Layers), x, false)
-		x.MustDrop()
-		return y, nil
+		defer x.MustDrop()
+		return scoreNet(r, e.prefixAt, x, e.Val.Y), nil
 	case !e.Naive:
 		// The rebuilt network computes what the masked one does (tested to
 		// 1e-4) with a fraction of its work; its re-estimated BN statistics
 		// are the masked network's for every kept channel.
 		r, err := e.Net.Rebuild(UnitMask(m, e.Groups))
 		if err != nil {
-			return nil, err
+			return search.Score{}, err
 		}
 		defer r.Drop()
 		r.RecalibrateBN(e.adaptBN)
-		return r.Forward(e.Val.X, false), nil
+		return scoreNet(r, 0, e.Val.X, e.Val.Y), nil
 	default:
 		net := e.Net.Clone()
 		defer net.Drop()
 		if err := net.SetUnitMask(UnitMask(m, e.Groups)); err != nil {
-			return nil, err
+			return search.Score{}, err
 		}
 		net.RecalibrateBN(e.adaptBN)
-		return net.Forward(e.Val.X, false), nil
+		return scoreNet(net, 0, e.Val.X, e.Val.Y), nil
 	}
+}
+
+// scoreNet runs n's layers from `from` on x in inference chunks: accuracy
+// and mean cross-entropy against y.
+func scoreNet(n *model.Net, from int, x, y *ts.Tensor) search.Score {
+	var loss, correct float64
+	rows := y.MustSize()[0]
+	n.InferRange(from, len(n.Arch.Layers), x, func(logits *ts.Tensor, start int) {
+		b := logits.MustSize()[0]
+		yc := y.MustNarrow(0, int64(start), b, false).MustView([]int64{b, 1}, true)
+		l, c := lossAndCorrect(logits, yc, 1, []int64{0, 1})
+		yc.MustDrop()
+		v := hostPair(l, c)
+		loss += float64(v[0])
+		correct += float64(v[1])
+	})
+	return search.Score{ValAccuracy: correct / float64(rows), Loss: loss / float64(rows)}
 }
 
 func keptColumns(keep []bool, repeat int64) []int64 {
@@ -330,17 +388,6 @@ func keptColumns(keep []bool, repeat int64) []int64 {
 		}
 	}
 	return cols
-}
-
-// score turns logits [N, classes] into accuracy and mean loss.
-func score(logits, y *ts.Tensor) search.Score {
-	n := y.MustSize()[0]
-	yc := y.MustView([]int64{n, 1}, false)
-	loss, correct := lossAndCorrect(logits, yc, 1, []int64{0, 1})
-	logits.MustDrop()
-	yc.MustDrop()
-	v := hostPair(loss, correct)
-	return search.Score{ValAccuracy: float64(v[1]) / float64(n), Loss: float64(v[0]) / float64(n)}
 }
 
 // lossAndCorrect sums cross-entropy and correct predictions over dims, with

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/evoprune/evoprune/data"
@@ -68,12 +69,17 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, true},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 28, 28}, Classes: 10}, Units, true},
 		{model.Spec{Arch: "resnet20", Input: [3]int64{3, 8, 8}, Classes: 10}, Units, true},
+		{model.Spec{Arch: "resnet20", Input: [3]int64{1, 12, 12}, Classes: 10}, Units, true},
+		{model.Spec{Arch: "resnet18", Input: [3]int64{3, 32, 32}, Classes: 10}, Units, true},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, false},
 		{model.Spec{Arch: "mlp", Widths: []int64{24}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
 		{model.Spec{Arch: "mlp", Widths: []int64{40, 30}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
 		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Weights, false},
 	} {
 		n, val := setup(t, c.spec)
+		if n.HasBN() {
+			realisticBN(t, n, val)
+		}
 		var groups []*model.Group
 		for _, g := range model.Groups(n.Arch) {
 			if g.Conv == c.conv {
@@ -84,7 +90,11 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		masks := randomMasks(space, 12, 1)
+		count := 12
+		if c.spec.Arch == "resnet18" {
+			count = 3
+		}
+		masks := randomMasks(space, count, 1)
 		naive := NewEvaluator(n, c.kind, groups, val, true)
 		engine := NewEvaluator(n, c.kind, groups, val, false)
 		a, err := naive.Evaluate(masks)
@@ -92,7 +102,18 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 			t.Fatal(err)
 		}
 		engines := map[string]func([]search.Mask) ([]search.Score, error){"engine": engine.Evaluate}
-		if c.kind == Units && c.spec.Arch != "resnet20" {
+		if c.kind == Units && n.HasBN() {
+			if engine.cnn == nil {
+				t.Fatalf("%s: the CPU CNN engine is not used", c.spec.Arch)
+			}
+			generic := *engine.cnn
+			generic.simd = 0
+			engines["generic conv tiles"] = generic.evaluate
+			many := *engine.cnn // more threads than sample blocks
+			many.threads = 64
+			engines["64 threads"] = many.evaluate
+		}
+		if c.kind == Units && !n.HasBN() {
 			if engine.tail == nil {
 				t.Fatalf("%s: the CPU tail engine is not used", c.spec.Arch)
 			}
@@ -133,6 +154,36 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		n.Drop()
 		val.Drop()
 	}
+}
+
+// realisticBN gives every batch norm statistics of real activations and a
+// scale and shift away from the identity, so folding them is tested.
+func realisticBN(t *testing.T, n *model.Net, val *model.Batch) {
+	t.Helper()
+	x := val.X.MustNarrow(0, 0, 100, false)
+	defer x.MustDrop()
+	n.RecalibrateBN([]*ts.Tensor{x})
+	rng := rand.New(rand.NewSource(9))
+	model.NoGrad(func() {
+		for _, k := range n.Names() {
+			p, ok := strings.CutSuffix(k, ".running_mean")
+			if !ok {
+				continue
+			}
+			for _, s := range []string{".weight", ".bias"} {
+				v := model.Host(n.T[p+s])
+				for i := range v {
+					v[i] = 0.5 + rng.Float32()
+					if s == ".bias" {
+						v[i] -= 1
+					}
+				}
+				src := model.FromHost(v, []int64{int64(len(v))}, n.Device)
+				n.T[p+s].Copy_(src)
+				src.MustDrop()
+			}
+		}
+	})
 }
 
 // The fidelity schedule promotes the best share by low-fidelity accuracy and
@@ -216,8 +267,7 @@ func TestAdaptBN(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.RecalibrateBN(calib)
-		var want search.Score
-		model.NoGrad(func() { want = score(c.Forward(val.X, false), val.Y) })
+		want := scoreNet(c, 0, val.X, val.Y)
 		c.Drop()
 		if math.Abs(as[i].ValAccuracy-want.ValAccuracy) > 1e-9 || math.Abs(as[i].Loss-want.Loss) > 1e-4 {
 			t.Errorf("mask %d: adapted %+v, by hand %+v", i, as[i], want)

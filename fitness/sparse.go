@@ -76,7 +76,7 @@ func newSparse(n *model.Net, val *model.Batch, threads int) *sparse {
 	}
 	var x []float32
 	model.NoGrad(func() {
-		t := n.ForwardRange(0, first, val.X, false)
+		t := n.Infer(0, first, val.X)
 		x = model.Host(t)
 		t.MustDrop()
 	})

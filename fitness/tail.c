@@ -11,103 +11,12 @@
 #include <string.h>
 
 #include "tail.h"
+#include "tiles.h"
 
-// TAIL_PORTABLE builds only the portable C (what non-x86 CPUs get).
-#if defined(__x86_64__) && !defined(TAIL_PORTABLE)
-#define TAIL_X86 1
-#endif
-
-#define MR 6  // rows per tile: 12 accumulators + 2 loads + 1 broadcast
-#define NR 16 // columns per tile: two AVX registers
 #define NB 64 // columns per block of the sparse rows
-
-int tail_simd(void) {
-#ifdef TAIL_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return 0;
-#endif
-}
-
-typedef void (*tile_fn)(int, const float *, const float *, const int64_t *,
-                        const float *, float *, int, int);
 
 #ifdef TAIL_X86
 #include <immintrin.h>
-
-#define MRX 1
-#include "tail_tile.h"
-#undef MRX
-#define MRX 2
-#include "tail_tile.h"
-#undef MRX
-#define MRX 3
-#include "tail_tile.h"
-#undef MRX
-#define MRX 4
-#include "tail_tile.h"
-#undef MRX
-#define MRX 5
-#include "tail_tile.h"
-#undef MRX
-#define MRX 6
-#include "tail_tile.h"
-#undef MRX
-
-// tiles_avx2[m] handles m rows; panels of fewer than 6 rows (the last of
-// a layer) skip the padding instead of multiplying it.
-static const tile_fn tiles_avx2[MR + 1] = {
-    NULL,          tile_avx2_1, tile_avx2_2, tile_avx2_3,
-    tile_avx2_4,   tile_avx2_5, tile_avx2_6};
-
-// exp_avx2 is expf for 8 lanes (Cephes' polynomial, relative error ~2e-7).
-__attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)),
-                    _mm256_set1_ps(88.3f));
-  __m256 fx = _mm256_round_ps(
-      _mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1)));
-  __m256i e = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
-// score_avx2 is score for 8 columns at a time; it returns how many it did.
-__attribute__((target("avx2,fma"))) static int
-score_avx2(const float *z, int classes, int ld, int cols, const int32_t *y,
-           double *loss, int32_t *correct) {
-  int j = 0;
-  for (; j + 8 <= cols; j += 8) {
-    __m256 m = _mm256_loadu_ps(z + j);
-    for (int r = 1; r < classes; r++) {
-      m = _mm256_max_ps(m, _mm256_loadu_ps(z + (int64_t)r * ld + j));
-    }
-    __m256 s = _mm256_setzero_ps();
-    for (int r = 0; r < classes; r++) {
-      __m256 v = _mm256_sub_ps(_mm256_loadu_ps(z + (int64_t)r * ld + j), m);
-      s = _mm256_add_ps(s, exp_avx2(v));
-    }
-    float ms[8], ss[8];
-    _mm256_storeu_ps(ms, m);
-    _mm256_storeu_ps(ss, s);
-    for (int i = 0; i < 8; i++) {
-      float t = z[(int64_t)y[j + i] * ld + j + i];
-      *loss += (double)ms[i] + log((double)ss[i]) - (double)t;
-      *correct += t >= ms[i];
-    }
-  }
-  return j;
-}
 
 // row_avx2 computes out[0:64] = bias + Σ val[i] · B[col[i]][0:64], the row
 // of a sparse layer, where B's row c starts at base + c·ld.
@@ -141,60 +50,6 @@ row_avx2(int nnz, const int32_t *col, const float *val, const float *base,
   _mm256_storeu_ps(out + 48, c6), _mm256_storeu_ps(out + 56, c7);
 }
 #endif
-
-// tile_generic is tile_avx2_6 for any CPU.
-static void tile_generic(int K, const float *A, const float *base,
-                         const int64_t *off, const float *bias, float *C,
-                         int ldc, int relu) {
-  float c[MR][NR];
-  for (int r = 0; r < MR; r++) {
-    for (int j = 0; j < NR; j++) {
-      c[r][j] = bias[r];
-    }
-  }
-  for (int k = 0; k < K; k++) {
-    const float *b = base + off[k];
-    const float *a = A + (int64_t)k * MR;
-    for (int r = 0; r < MR; r++) {
-      for (int j = 0; j < NR; j++) {
-        c[r][j] += a[r] * b[j];
-      }
-    }
-  }
-  for (int r = 0; r < MR; r++) {
-    for (int j = 0; j < NR; j++) {
-      float v = c[r][j];
-      C[(int64_t)r * ldc + j] = relu && v < 0 ? 0 : v;
-    }
-  }
-}
-
-static inline int panels(int rows) { return (rows + MR - 1) / MR; }
-
-// score adds the cross-entropy and correct predictions of logits
-// [classes × ld] (columns 0..cols-1) with labels y.
-static void score(int simd, const float *z, int classes, int ld, int cols,
-                  const int32_t *y, double *loss, int32_t *correct) {
-  int j = 0;
-#ifdef TAIL_X86
-  if (simd) {
-    j = score_avx2(z, classes, ld, cols, y, loss, correct);
-  }
-#endif
-  for (; j < cols; j++) {
-    float m = z[j];
-    for (int r = 1; r < classes; r++) {
-      m = fmaxf(m, z[(int64_t)r * ld + j]);
-    }
-    double s = 0;
-    for (int r = 0; r < classes; r++) {
-      s += exp((double)(z[(int64_t)r * ld + j] - m));
-    }
-    float t = z[(int64_t)y[j] * ld + j];
-    *loss += (double)m + log(s) - (double)t;
-    *correct += t >= m;
-  }
-}
 
 // pool2d max-pools rows of [P = h × w positions × nb] by win × win windows
 // (stride win) in place: row r's pooled position q lands at r·P' + q.
@@ -274,16 +129,10 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
           const float *at = base + ((int64_t)(q / outW) * inW + q % outW) * ld;
           for (int t = 0; t < tiles; t++) {
             for (int r = 0; r < panels(rows[i]); r++) {
-              tile_fn tile = tile_generic;
-#ifdef TAIL_X86
-              if (simd) {
-                int m = rows[i] - r * MR;
-                tile = tiles_avx2[m < MR ? m : MR];
-              }
-#endif
+              tile_fn tile = tile_pick(simd, rows[i] - r * MR);
               tile(ks[i], A + (int64_t)r * MR * ks[i], at + t * NR, off + k0,
                    bias + r * MR, dst + ((int64_t)r * MR * P + q) * nb + t * NR,
-                   P * nb, relu);
+                   P * nb, relu, NULL);
             }
           }
         }
@@ -291,7 +140,7 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
           pool2d(dst, rows[i], P / outW, outW, win, nb);
         }
         if (last) {
-          score(simd, dst, rows[i], nb, cols, y + n0, &loss[p - p0],
+          tile_score(simd, dst, rows[i], nb, cols, y + n0, &loss[p - p0],
                 &correct[p - p0]);
         }
         k0 += ks[i];
@@ -364,7 +213,7 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
               b[boff[l] + r], dst + (int64_t)r * NB, !last);
         }
         if (last) {
-          score(simd, dst, outs[l], NB, cols_, y + n0, &loss[p - p0],
+          tile_score(simd, dst, outs[l], NB, cols_, y + n0, &loss[p - p0],
                 &correct[p - p0]);
         }
         src = dst;

@@ -35,6 +35,9 @@ type Net struct {
 	// bnMomentum overrides batch norm's running-statistics momentum (0:
 	// PyTorch's 0.1); RecalibrateBN uses it for cumulative averages.
 	bnMomentum float64
+	// EvalBatch is the samples per inference pass (0: DefaultEvalBatch);
+	// networks derived by Clone and Rebuild inherit it.
+	EvalBatch int
 }
 
 // Init names a weight initialisation.
@@ -197,7 +200,7 @@ func (n *Net) Clone() (c *Net) {
 }
 
 func (n *Net) clone() *Net {
-	c := &Net{Arch: n.Arch.Clone(), Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}}
+	c := &Net{Arch: n.Arch.Clone(), Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}, EvalBatch: n.EvalBatch}
 	for _, k := range n.names {
 		c.set(k, n.T[k].MustDetachCopy(false), n.buffer[k])
 	}

@@ -79,7 +79,7 @@ func (n *Net) Rebuild(m UnitMask) (*Net, error) {
 	if err := n.checkMask(groups, m); err != nil {
 		return nil, err
 	}
-	out := &Net{Arch: n.Arch.Clone(), Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}}
+	out := &Net{Arch: n.Arch.Clone(), Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}, EvalBatch: n.EvalBatch}
 	t := map[string]*ts.Tensor{}
 	for _, k := range n.names {
 		t[k] = n.T[k].MustDetach(false)

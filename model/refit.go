@@ -62,15 +62,13 @@ func keptRowsByLayer(a Arch, units UnitMask) map[int][]int64 {
 // Z = the dense layer's pre-activations restricted to the kept output rows.
 func refitLayer(pruned, dense *Net, k int, rows []int64, x *ts.Tensor, ridge float64) error {
 	path := strconv.Itoa(k)
-	ad := dense.ForwardRange(0, k, x, false)
-	z := dense.layer(path, dense.Arch.Layers[k], ad, false)
-	ad.MustDrop()
+	z := dense.Infer(0, k+1, x)
 	if rows != nil {
 		idx := ts.MustOfSlice(rows).MustTo(z.MustDevice(), true)
 		z = z.MustIndexSelect(1, idx, true)
 		idx.MustDrop()
 	}
-	ap := pruned.ForwardRange(0, k, x, false)
+	ap := pruned.Infer(0, k, x)
 	ones := ts.MustOnes([]int64{ap.MustSize()[0], 1}, gotch.Float, ap.MustDevice())
 	xa := ts.MustCat([]*ts.Tensor{ap, ones}, 1).MustTotype(gotch.Double, true)
 	ap.MustDrop()

@@ -184,7 +184,7 @@ func (n *Net) Remask() {
 
 // Accuracy is the fraction of b that n classifies correctly.
 func Accuracy(n *Net, b *Batch) float64 {
-	preds, _ := Predict(n, b, 1000)
+	preds, _ := Predict(n, b)
 	y := Host(b.Y)
 	correct := 0
 	for i, p := range preds {
@@ -196,23 +196,19 @@ func Accuracy(n *Net, b *Batch) float64 {
 }
 
 // Predict returns the predicted class and the summed cross-entropy of every
-// row of b, in eval mode, without gradients.
-func Predict(n *Net, b *Batch, chunk int) ([]int32, float64) {
+// row of b, in eval mode, without gradients, in inference chunks.
+func Predict(n *Net, b *Batch) ([]int32, float64) {
 	preds := make([]int32, 0, b.N)
 	var loss float64
-	NoGrad(func() {
-		for s := 0; s < b.N; s += chunk {
-			c := b.Narrow(s, min(chunk, b.N-s))
-			logits := n.Forward(c.X, false)
-			l := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(c.Y, noBias, 2, -100, true)
-			loss += l.MustFloat64Value([]int64{})
-			l.MustDrop()
-			am := logits.MustArgmax([]int64{1}, false, true)
-			for _, p := range am.Int64Values(true) {
-				preds = append(preds, int32(p))
-			}
-			c.X.MustDrop()
-			c.Y.MustDrop()
+	n.InferRange(0, len(n.Arch.Layers), b.X, func(logits *ts.Tensor, start int) {
+		y := b.Y.MustNarrow(0, int64(start), logits.MustSize()[0], false)
+		l := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(y, noBias, 2, -100, true)
+		y.MustDrop()
+		loss += l.MustFloat64Value([]int64{})
+		l.MustDrop()
+		am := logits.MustArgmax([]int64{1}, false, false)
+		for _, p := range am.Int64Values(true) {
+			preds = append(preds, int32(p))
 		}
 	})
 	return preds, loss

@@ -31,7 +31,7 @@ func trainTiny(t *testing.T, sp *data.Splits, opt TrainOptions) (*Net, float64) 
 	if err := Train(n, tr, opt); err != nil {
 		t.Fatal(err)
 	}
-	preds, _ := Predict(n, te, 128)
+	preds, _ := Predict(n, te)
 	correct := 0
 	for i, p := range preds {
 		if p == sp.Test.Y[i] {

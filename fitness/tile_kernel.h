@@ -1,5 +1,5 @@
-// A tile kernel for MRX (1..6) rows, included by tail.c once per row count:
-// C[0:MRX, 0:16] = bias + A · B, where A is a packed [K × 6] panel and B's
+// A tile kernel for MRX (1..6) rows, included by tiles.c once per row count:
+// C[0:MRX, 0:16] = bias + A · B (+ res), where A is a packed [K × 6] panel and B's
 // row k starts at base + off[k]. The accumulators are named variables:
 // gcc spills an array of them on every iteration.
 #define TILE_CAT_(a, b) a##b
@@ -21,7 +21,7 @@
 __attribute__((target("avx2,fma"))) static void
 TILE_CAT(tile_avx2_, MRX)(int K, const float *A, const float *base,
                           const int64_t *off, const float *bias, float *C,
-                          int ldc, int relu) {
+                          int ldc, int relu, const float *res) {
 #define INIT(r) __m256 c##r##0 = _mm256_broadcast_ss(bias + r), c##r##1 = c##r##0;
   TILE_ROWS(INIT)
 #undef INIT
@@ -37,6 +37,11 @@ TILE_CAT(tile_avx2_, MRX)(int K, const float *A, const float *base,
   }
   __m256 z = _mm256_setzero_ps();
 #define STORE(r)                                                               \
+  if (res) {                                                                   \
+    c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(res + (int64_t)r * ldc));  \
+    c##r##1 =                                                                  \
+        _mm256_add_ps(c##r##1, _mm256_loadu_ps(res + (int64_t)r * ldc + 8));   \
+  }                                                                            \
   if (relu) {                                                                  \
     c##r##0 = _mm256_max_ps(c##r##0, z);                                       \
     c##r##1 = _mm256_max_ps(c##r##1, z);                                       \

@@ -1,0 +1,478 @@
+package fitness
+
+// #cgo CFLAGS: -O3
+// #include "cnn.h"
+// #include "tail.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
+	"github.com/sugarme/gotch"
+)
+
+// cnn is the CPU engine for unit masks of convolutional networks, residual
+// blocks and batch norm included (cnn.c): each individual's network runs
+// from the input as a program of register-tiled convolutions (batch norm
+// folded into them, ReLU and residual additions fused), max-pooling and
+// global average pooling, reading only its kept channels. Threads split
+// the samples. Networks it cannot run get no engine (newCNN returns nil).
+type cnn struct {
+	ops     []cnnOp
+	sizes   []int // units per search group
+	nb      int   // samples per block
+	n       int
+	blocks  int
+	block   int // floats per input block
+	buffer  int // floats per activation buffer
+	buffers int
+	x       []float32 // input blocks
+	y       []int32
+	threads int
+	simd    C.int
+	// adapt: per mask, a function giving the re-estimated batch-norm
+	// statistics of its network (adaptive BN); nil: the dense statistics.
+	adapt func(model.UnitMask) (map[string]bnStats, error)
+	units func(search.Mask) model.UnitMask
+}
+
+// bnStats are one batch-norm layer's running statistics.
+type bnStats struct{ mean, variance []float32 }
+
+// cnnOp is one op of the program; counts per individual come from its groups.
+type cnnOp struct {
+	kind                 C.int32_t
+	src, dst, res        int
+	inH, inW, outH, outW int
+	inBorder, outBorder  int
+	kh, kw, stride, pad  int
+	relu                 bool
+	inGroup, outGroup    int // search group of the input / output channels; -1: all kept
+	inAll, outAll        int // channels when all are kept
+	// conv: dense weight [outAll × inAll·kh·kw], bias, and the folded batch
+	// norm (bn: its path; gamma nil when there is none).
+	bn                          string
+	w, bias                     []float32
+	gamma, beta, mean, variance []float32
+}
+
+const bnEps = 1e-5 // model's batch norm
+
+// cnnAct is an activation during compilation.
+type cnnAct struct {
+	buf, c, h, w, group int
+	nonNegative         bool // after a ReLU: max-pooling may pad with zeros
+}
+
+type cnnCompiler struct {
+	n        *model.Net
+	producer map[string]int // conv/linear path → search group of its outputs
+	ops      []cnnOp
+	pins     map[int]int // buffer → uses still pending
+	free     []bool
+	border   int
+}
+
+var errCNN = errors.New("not a network the CNN engine runs")
+
+// newCNN returns the engine, or nil when the network does not run on the
+// CPU or has a layer the engine does not know (see cnnCompiler.walk).
+func newCNN(n *model.Net, groups []*model.Group, val *model.Batch, threads int) *cnn {
+	if n.Device != gotch.CPU || len(groups) == 0 {
+		return nil
+	}
+	c := &cnnCompiler{n: n, producer: map[string]int{}, pins: map[int]int{}}
+	for gi, g := range groups {
+		for _, p := range g.Producers {
+			c.producer[p] = gi
+		}
+	}
+	model.Walk(n.Arch, func(_ string, l model.Layer, _, _ model.Shape) {
+		if l.Kind == model.KConv || l.Kind == model.KMaxPool {
+			c.border = max(c.border, int(l.Pad))
+		}
+	})
+	in := n.Arch.Input
+	out, err := c.walk(n.Arch.Layers, "", cnnAct{buf: -1, c: int(in[0]), h: int(in[1]), w: int(in[2]), group: -1})
+	if err != nil || len(c.ops) == 0 {
+		return nil
+	}
+	last := &c.ops[len(c.ops)-1]
+	if last.kind != C.CNN_CONV || last.relu || last.outGroup >= 0 || out.h != 1 || out.w != 1 {
+		return nil
+	}
+	last.outBorder = 0
+	e := &cnn{ops: c.ops, nb: 16, threads: max(1, threads), simd: C.tail_simd(), buffers: len(c.free)}
+	for _, g := range groups {
+		e.sizes = append(e.sizes, int(g.Size))
+	}
+	for _, op := range c.ops {
+		e.buffer = max(e.buffer, op.outAll*(op.outH+2*op.outBorder)*(op.outW+2*op.outBorder)*e.nb)
+	}
+	e.setInput(val, int(in[0]), int(in[1]), int(in[2]), c.border)
+	return e
+}
+
+func (c *cnnCompiler) alloc() int {
+	for i, used := range c.free {
+		if !used {
+			c.free[i] = true
+			return i
+		}
+	}
+	c.free = append(c.free, true)
+	return len(c.free) - 1
+}
+
+// release frees a buffer once no pinned use remains (the input is never freed).
+func (c *cnnCompiler) release(b int) {
+	if b >= 0 && c.pins[b] == 0 {
+		c.free[b] = false
+	}
+}
+
+// walk compiles layers applied to cur and returns the result.
+func (c *cnnCompiler) walk(ls []model.Layer, prefix string, cur cnnAct) (cnnAct, error) {
+	for i := 0; i < len(ls); i++ {
+		l, path := ls[i], fmt.Sprintf("%s%d", prefix, i)
+		switch l.Kind {
+		case model.KConv, model.KLinear:
+			op, next, err := c.conv(l, path, cur)
+			if err != nil {
+				return cur, err
+			}
+			if i+1 < len(ls) && ls[i+1].Kind == model.KBN {
+				i++
+				c.fold(&op, fmt.Sprintf("%s%d", prefix, i))
+			}
+			if i+1 < len(ls) && ls[i+1].Kind == model.KReLU {
+				i++
+				op.relu, next.nonNegative = true, true
+			}
+			c.release(cur.buf)
+			c.ops = append(c.ops, op)
+			cur = next
+		case model.KMaxPool:
+			if !cur.nonNegative || int(l.Pad) > c.border {
+				return cur, errCNN
+			}
+			op := c.spatial(C.CNN_POOL, cur)
+			op.kh, op.kw, op.stride, op.pad = int(l.Kernel), int(l.Kernel), int(l.Stride), int(l.Pad)
+			op.outH = (cur.h+2*op.pad-op.kh)/op.stride + 1
+			op.outW = (cur.w+2*op.pad-op.kw)/op.stride + 1
+			c.release(cur.buf)
+			c.ops = append(c.ops, op)
+			cur = cnnAct{buf: op.dst, c: cur.c, h: op.outH, w: op.outW, group: cur.group, nonNegative: true}
+		case model.KGAP:
+			op := c.spatial(C.CNN_GAP, cur)
+			op.outH, op.outW = 1, 1
+			c.release(cur.buf)
+			c.ops = append(c.ops, op)
+			cur = cnnAct{buf: op.dst, c: cur.c, h: 1, w: 1, group: cur.group, nonNegative: cur.nonNegative}
+		case model.KFlatten:
+			// A linear layer reads the whole map as one convolution window.
+		case model.KBlock:
+			var err error
+			if cur, err = c.block(l, path, cur); err != nil {
+				return cur, err
+			}
+		default: // batch norm or ReLU not after a conv / linear layer
+			return cur, errCNN
+		}
+	}
+	return cur, nil
+}
+
+// conv compiles a convolution or a linear layer (a convolution whose window
+// is its whole input map).
+func (c *cnnCompiler) conv(l model.Layer, path string, cur cnnAct) (cnnOp, cnnAct, error) {
+	op := cnnOp{kind: C.CNN_CONV, src: cur.buf, res: -1, inH: cur.h, inW: cur.w,
+		inBorder: c.border, outBorder: c.border, inGroup: cur.group, outGroup: -1,
+		inAll: cur.c, outAll: int(l.Out), stride: 1}
+	if g, ok := c.producer[path]; ok {
+		op.outGroup = g
+	}
+	if l.Kind == model.KConv {
+		if int(l.In) != cur.c {
+			return op, cur, errCNN
+		}
+		op.kh, op.kw, op.stride, op.pad = int(l.Kernel), int(l.Kernel), int(l.Stride), int(l.Pad)
+	} else {
+		if int(l.In) != cur.c*cur.h*cur.w {
+			return op, cur, errCNN
+		}
+		op.kh, op.kw = cur.h, cur.w
+	}
+	op.outH = (cur.h+2*op.pad-op.kh)/op.stride + 1
+	op.outW = (cur.w+2*op.pad-op.kw)/op.stride + 1
+	op.w = model.Host(c.n.T[path+".weight"])
+	if b, ok := c.n.T[path+".bias"]; ok {
+		op.bias = model.Host(b)
+	} else {
+		op.bias = make([]float32, op.outAll)
+	}
+	op.dst = c.alloc()
+	return op, cnnAct{buf: op.dst, c: op.outAll, h: op.outH, w: op.outW, group: op.outGroup}, nil
+}
+
+// fold attaches the batch norm at path to the conv op before it.
+func (c *cnnCompiler) fold(op *cnnOp, path string) {
+	op.bn = path
+	op.gamma = model.Host(c.n.T[path+".weight"])
+	op.beta = model.Host(c.n.T[path+".bias"])
+	op.mean = model.Host(c.n.T[path+".running_mean"])
+	op.variance = model.Host(c.n.T[path+".running_var"])
+}
+
+func (c *cnnCompiler) spatial(kind C.int32_t, cur cnnAct) cnnOp {
+	return cnnOp{kind: kind, src: cur.buf, dst: c.alloc(), res: -1, inH: cur.h, inW: cur.w,
+		inBorder: c.border, outBorder: c.border, inGroup: cur.group, outGroup: cur.group,
+		inAll: cur.c, outAll: cur.c}
+}
+
+// block compiles a residual block: the shortcut (if any), then the body,
+// whose last convolution adds the shortcut and applies the block's ReLU.
+func (c *cnnCompiler) block(l model.Layer, path string, x cnnAct) (cnnAct, error) {
+	c.pins[x.buf]++
+	s := x
+	if len(l.Short) > 0 {
+		var err error
+		if s, err = c.walk(l.Short, path+".shortcut.", x); err != nil {
+			return x, err
+		}
+	}
+	c.pins[s.buf]++
+	body, err := c.walk(l.Body, path+".body.", x)
+	if err != nil {
+		return x, err
+	}
+	last := &c.ops[len(c.ops)-1]
+	if last.kind != C.CNN_CONV || last.relu || last.dst != body.buf || body.buf == s.buf ||
+		body.group != s.group || body.c != s.c || body.h != s.h || body.w != s.w {
+		return x, errCNN
+	}
+	last.res, last.relu = s.buf, true
+	c.pins[x.buf]--
+	c.pins[s.buf]--
+	c.release(s.buf)
+	c.release(x.buf)
+	body.nonNegative = true
+	return body, nil
+}
+
+// setInput stores the samples as blocks of nb, each [C × (H+2b) × (W+2b) × nb].
+func (e *cnn) setInput(val *model.Batch, ch, h, w, border int) {
+	e.n = val.N
+	e.blocks = (e.n + e.nb - 1) / e.nb
+	hp, wp := h+2*border, w+2*border
+	e.block = ch * hp * wp * e.nb
+	e.x = aligned(e.blocks * e.block)
+	x := model.Host(val.X)
+	per := ch * h * w
+	for i := 0; i < e.n; i++ {
+		blk := e.x[(i/e.nb)*e.block:]
+		j := i % e.nb
+		for c := 0; c < ch; c++ {
+			for y := 0; y < h; y++ {
+				for xx := 0; xx < w; xx++ {
+					blk[((c*hp+y+border)*wp+xx+border)*e.nb+j] = x[i*per+(c*h+y)*w+xx]
+				}
+			}
+		}
+	}
+	for _, v := range model.Host(val.Y) {
+		e.y = append(e.y, int32(v))
+	}
+}
+
+// cnnPack is a population's programs in cnn_eval's layout.
+type cnnPack struct {
+	ops  []C.cnn_op
+	w, b []float32
+	off  []int64
+}
+
+// pack appends one individual's program: every conv's kept rows and kept
+// input channels, batch norm folded with stats (nil: the dense statistics).
+func (e *cnn) pack(pk *cnnPack, kept [][]int32, stats map[string]bnStats) error {
+	all := func(n int) []int32 {
+		r := make([]int32, n)
+		for i := range r {
+			r[i] = int32(i)
+		}
+		return r
+	}
+	for _, op := range e.ops {
+		rows, units := all(op.outAll), all(op.inAll)
+		if op.outGroup >= 0 {
+			rows = kept[op.outGroup]
+		}
+		if op.inGroup >= 0 {
+			units = kept[op.inGroup]
+		}
+		co := C.cnn_op{kind: op.kind, src: C.int32_t(op.src), dst: C.int32_t(op.dst), res: C.int32_t(op.res),
+			in_c: C.int32_t(len(units)), in_h: C.int32_t(op.inH), in_w: C.int32_t(op.inW),
+			out_c: C.int32_t(len(rows)), out_h: C.int32_t(op.outH), out_w: C.int32_t(op.outW),
+			in_border: C.int32_t(op.inBorder), out_border: C.int32_t(op.outBorder),
+			kh: C.int32_t(op.kh), kw: C.int32_t(op.kw), stride: C.int32_t(op.stride), pad: C.int32_t(op.pad)}
+		if op.relu {
+			co.relu = 1
+		}
+		if op.kind == C.CNN_CONV {
+			scale, shift, err := op.folded(rows, stats)
+			if err != nil {
+				return err
+			}
+			taps := op.kh * op.kw
+			k := len(units) * taps
+			co.k = C.int32_t(k)
+			co.woff, co.boff, co.ioff = C.int64_t(len(pk.w)), C.int64_t(len(pk.b)), C.int64_t(len(pk.off))
+			hp, wp := op.inH+2*op.inBorder, op.inW+2*op.inBorder
+			for rank := range units {
+				for t := 0; t < taps; t++ {
+					pk.off = append(pk.off, int64(((rank*hp+t/op.kw)*wp+t%op.kw)*e.nb))
+				}
+			}
+			padded := padRows(len(rows))
+			at := len(pk.w)
+			pk.w = append(pk.w, make([]float32, padded*k)...)
+			rowLen := op.inAll * taps
+			for r, row := range rows {
+				base := at + r/tileRows*tileRows*k + r%tileRows
+				src := op.w[int(row)*rowLen:]
+				for u, unit := range units {
+					for t := 0; t < taps; t++ {
+						pk.w[base+(u*taps+t)*tileRows] = src[int(unit)*taps+t] * scale[r]
+					}
+				}
+			}
+			pk.b = append(pk.b, shift...)
+			pk.b = append(pk.b, make([]float32, padded-len(rows))...)
+		}
+		pk.ops = append(pk.ops, co)
+	}
+	return nil
+}
+
+// folded gives the kept rows' scale and shift: the batch norm after the
+// conv (eval mode) applied to its output, conv bias included.
+func (op *cnnOp) folded(rows []int32, stats map[string]bnStats) ([]float32, []float32, error) {
+	scale, shift := make([]float32, len(rows)), make([]float32, len(rows))
+	if op.gamma == nil {
+		for i, r := range rows {
+			scale[i], shift[i] = 1, op.bias[r]
+		}
+		return scale, shift, nil
+	}
+	mean, variance := op.mean, op.variance
+	compact := false
+	if s, ok := stats[op.bn]; ok {
+		if len(s.mean) != len(rows) || len(s.variance) != len(rows) {
+			return nil, nil, fmt.Errorf("fitness engine: %s: %d statistics for %d channels", op.bn, len(s.mean), len(rows))
+		}
+		mean, variance, compact = s.mean, s.variance, true
+	}
+	for i, r := range rows {
+		j := int(r)
+		if compact {
+			j = i
+		}
+		sc := float64(op.gamma[r]) / math.Sqrt(float64(variance[j])+bnEps)
+		scale[i] = float32(sc)
+		shift[i] = float32(float64(op.beta[r]) + (float64(op.bias[r])-float64(mean[j]))*sc)
+	}
+	return scale, shift, nil
+}
+
+// cnnError describes cnn_eval's error codes.
+func cnnError(rc C.int) error {
+	switch rc {
+	case C.CNN_ENOMEM:
+		return errors.New("fitness engine: out of memory")
+	case C.CNN_EOP:
+		return errors.New("fitness engine: bad op in a program (a bug)")
+	case C.CNN_ESHAPE:
+		return errors.New("fitness engine: bad block size (a bug)")
+	}
+	return fmt.Errorf("fitness engine: error %d", int(rc))
+}
+
+// evaluate scores a population.
+func (e *cnn) evaluate(masks []search.Mask) ([]search.Score, error) {
+	if len(masks) == 0 {
+		return nil, nil
+	}
+	pk := &cnnPack{}
+	for _, m := range masks {
+		kept := make([][]int32, len(e.sizes))
+		off := 0
+		for g, size := range e.sizes {
+			kept[g] = m.AppendKept(nil, off, off+size)
+			if len(kept[g]) == 0 {
+				return nil, fmt.Errorf("a mask removes every unit of a layer")
+			}
+			off += size
+		}
+		var stats map[string]bnStats
+		if e.adapt != nil {
+			var err error
+			if stats, err = e.adapt(e.units(m)); err != nil {
+				return nil, err
+			}
+		}
+		if err := e.pack(pk, kept, stats); err != nil {
+			return nil, err
+		}
+	}
+	pk.w = append(pk.w, 0) // never empty
+	pk.b = append(pk.b, 0)
+	pk.off = append(pk.off, 0)
+	// net holds pointers to Go memory: pinned for the call.
+	var pin runtime.Pinner
+	pin.Pin(&e.x[0])
+	pin.Pin(&e.y[0])
+	defer pin.Unpin()
+	net := C.cnn_net{ops: C.int32_t(len(e.ops)), buffers: C.int32_t(e.buffers), nb: C.int32_t(e.nb),
+		n: C.int32_t(e.n), simd: C.int32_t(e.simd), block: C.int64_t(e.block), buffer: C.int64_t(e.buffer),
+		x: (*C.float)(&e.x[0]), y: (*C.int32_t)(&e.y[0])}
+	threads := min(e.threads, e.blocks)
+	losses := make([][]float64, threads)
+	corrects := make([][]int32, threads)
+	errs := make([]error, threads)
+	var wg sync.WaitGroup
+	for th := range threads {
+		losses[th] = make([]float64, len(masks))
+		corrects[th] = make([]int32, len(masks))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b0, b1 := e.blocks*th/threads, e.blocks*(th+1)/threads
+			rc := C.cnn_eval(&net, &pk.ops[0], (*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]),
+				(*C.int64_t)(unsafe.Pointer(&pk.off[0])), 0, C.int(len(masks)), C.int(b0), C.int(b1),
+				(*C.double)(&losses[th][0]), (*C.int32_t)(&corrects[th][0]))
+			if rc != C.CNN_OK {
+				errs[th] = cnnError(rc)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	loss := make([]float64, len(masks))
+	correct := make([]int32, len(masks))
+	for th := range losses {
+		for p := range loss {
+			loss[p] += losses[th][p]
+			correct[p] += corrects[th][p]
+		}
+	}
+	return scores(loss, correct, e.n), nil
+}
