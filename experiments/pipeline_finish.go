@@ -37,7 +37,7 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 			return final, err
 		}
 		p.printf("refit: %d layer(s) re-fitted by least squares on %d training samples, val acc %.2f%%\n",
-			n, min(5000, s.train.N), 100*model.Accuracy(final, s.valFull))
+			n, min(5000, s.train.N), 100*accuracy(final, s.valFull))
 	}
 	switch r.Init {
 	case "rewind", "reinit":
@@ -218,8 +218,10 @@ func (p *pipeline) summary(r *results.Run) {
 			fmt.Sprint(m.FLOPs), fmt.Sprintf("%.3f", m.LatencyB1), fmt.Sprintf("%.3f", m.LatencyB256))
 	}
 	t.Render()
-	p.printf("rebuild max abs diff %.3g; seconds: train %.1f, search %.1f, rebuild %.1f, finetune %.1f, total %.1f\n",
-		r.RebuildMaxAbsDiff, r.Seconds.Train, r.Seconds.Search, r.Seconds.Rebuild, r.Seconds.Finetune, r.Seconds.Total)
+	s := r.Seconds
+	other := s.Total - s.Train - s.Search - s.Rebuild - s.Finetune - s.Latency - s.Evaluate
+	p.printf("rebuild max abs diff %.3g; seconds: train %.1f, search %.1f, rebuild %.1f, finetune %.1f, latency %.1f, evaluate %.1f, other %.1f, total %.1f\n",
+		r.RebuildMaxAbsDiff, s.Train, s.Search, s.Rebuild, s.Finetune, s.Latency, s.Evaluate, other, s.Total)
 	p.printf("run: %s\n", p.dir.Path)
 }
 

@@ -71,7 +71,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	off := s.Space.Offsets()
 	m := fullMask(s.Space.N())
 	var history []search.Progress
-	rows := []results.RoundRow{{Round: 0, Remaining: 1, ValAccuracy: model.Accuracy(net, s.Val), TestAccuracy: model.Accuracy(net, s.Test)}}
+	rows := []results.RoundRow{{Round: 0, Remaining: 1, ValAccuracy: accuracy(net, s.Val), TestAccuracy: accuracy(net, s.Test)}}
 	for r := 1; r <= rounds; r++ {
 		sp, err := roundScores(s, net, int64(r))
 		if err != nil {
@@ -105,9 +105,9 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
 			}
 		}
-		acc := model.Accuracy(net, s.Val)
+		acc := accuracy(net, s.Val)
 		history = append(history, progress(r, 0, search.Score{ValAccuracy: acc}, acc, m.Density(), start))
-		rows = append(rows, results.RoundRow{Round: r, Remaining: m.Density(), ValAccuracy: acc, TestAccuracy: model.Accuracy(net, s.Test)})
+		rows = append(rows, results.RoundRow{Round: r, Remaining: m.Density(), ValAccuracy: acc, TestAccuracy: accuracy(net, s.Test)})
 		how := "retrained"
 		switch e.Reconstruct.Init {
 		case "rewind":

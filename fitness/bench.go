@@ -63,9 +63,9 @@ func Sgemm(dev gotch.Device) float64 {
 // BenchOptions configure Bench.
 type BenchOptions struct {
 	Device     gotch.Device
-	Population int     // default 32
-	Samples    int     // validation samples, default 5000
-	Seconds    float64 // time spent per measurement, default 2
+	Population int      // default 32
+	Samples    int      // validation samples, default 5000
+	Seconds    float64  // time spent per measurement, default 2
 	Cases      []string // names of the cases to run (default all)
 	Log        func(format string, args ...any)
 }

@@ -154,6 +154,13 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
           int n0 = blk * nb, cols = net->n - n0 < nb ? net->n - n0 : nb;
           tile_score(net->simd, dst, o->out_c, nb, cols, net->y + n0,
                      &loss[p - p0], &correct[p - p0]);
+          for (int j = 0; net->pred && j < cols; j++) {
+            int best = 0;
+            for (int r = 1; r < o->out_c; r++) {
+              best = dst[(int64_t)r * nb + j] > dst[(int64_t)best * nb + j] ? r : best;
+            }
+            net->pred[n0 + j] = best;
+          }
         }
       }
     }

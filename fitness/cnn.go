@@ -63,8 +63,6 @@ type cnnOp struct {
 	gamma, beta, mean, variance []float32
 }
 
-const bnEps = 1e-5 // model's batch norm
-
 // cnnAct is an activation during compilation.
 type cnnAct struct {
 	buf, c, h, w, group int
@@ -85,7 +83,7 @@ var errCNN = errors.New("not a network the CNN engine runs")
 // newCNN returns the engine, or nil when the network does not run on the
 // CPU or has a layer the engine does not know (see cnnCompiler.walk).
 func newCNN(n *model.Net, groups []*model.Group, val *model.Batch, threads int) *cnn {
-	if n.Device != gotch.CPU || len(groups) == 0 {
+	if n.Device != gotch.CPU {
 		return nil
 	}
 	c := &cnnCompiler{n: n, producer: map[string]int{}, pins: map[int]int{}}
@@ -384,7 +382,7 @@ func (op *cnnOp) folded(rows []int32, stats map[string]bnStats) ([]float32, []fl
 		if compact {
 			j = i
 		}
-		sc := float64(op.gamma[r]) / math.Sqrt(float64(variance[j])+bnEps)
+		sc := float64(op.gamma[r]) / math.Sqrt(float64(variance[j])+model.BNEps)
 		scale[i] = float32(sc)
 		shift[i] = float32(float64(op.beta[r]) + (float64(op.bias[r])-float64(mean[j]))*sc)
 	}
@@ -406,6 +404,27 @@ func cnnError(rc C.int) error {
 
 // evaluate scores a population.
 func (e *cnn) evaluate(masks []search.Mask) ([]search.Score, error) {
+	return e.run(masks, nil)
+}
+
+// Predict classifies b with n's whole network on the CPU engine: every
+// sample's predicted class. ok is false when the engine cannot run n (not on
+// the CPU, a layer it does not know, or unit masks, which it would ignore).
+func Predict(n *model.Net, b *model.Batch, threads int) (pred []int32, ok bool, err error) {
+	if n.HasUnitMasks() || b.N == 0 {
+		return nil, false, nil
+	}
+	e := newCNN(n, nil, b, threads)
+	if e == nil {
+		return nil, false, nil
+	}
+	pred = make([]int32, b.N)
+	_, err = e.run([]search.Mask{search.NewMask(0)}, pred)
+	return pred, err == nil, err
+}
+
+// run scores masks; pred, if not nil, gets the first mask's predictions.
+func (e *cnn) run(masks []search.Mask, pred []int32) ([]search.Score, error) {
 	if len(masks) == 0 {
 		return nil, nil
 	}
@@ -439,9 +458,14 @@ func (e *cnn) evaluate(masks []search.Mask) ([]search.Score, error) {
 	pin.Pin(&e.x[0])
 	pin.Pin(&e.y[0])
 	defer pin.Unpin()
+	var predPtr *C.int32_t
+	if pred != nil {
+		pin.Pin(&pred[0])
+		predPtr = (*C.int32_t)(&pred[0])
+	}
 	net := C.cnn_net{ops: C.int32_t(len(e.ops)), buffers: C.int32_t(e.buffers), nb: C.int32_t(e.nb),
 		n: C.int32_t(e.n), simd: C.int32_t(e.simd), block: C.int64_t(e.block), buffer: C.int64_t(e.buffer),
-		x: (*C.float)(&e.x[0]), y: (*C.int32_t)(&e.y[0])}
+		x: (*C.float)(&e.x[0]), y: (*C.int32_t)(&e.y[0]), pred: predPtr}
 	threads := min(e.threads, e.blocks)
 	losses := make([][]float64, threads)
 	corrects := make([][]int32, threads)

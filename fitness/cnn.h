@@ -38,6 +38,7 @@ typedef struct {
   int64_t buffer; // floats per activation buffer
   const float *x; // input blocks: [ceil(n/nb)][block], padding samples zero
   const int32_t *y;
+  int32_t *pred; // if not NULL: each sample's predicted class (one individual)
 } cnn_net;
 
 // cnn_eval scores individuals p0..p1-1 (ops p*net->ops ...) on sample

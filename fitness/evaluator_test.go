@@ -282,3 +282,45 @@ func TestAdaptBN(t *testing.T) {
 		t.Error("AdaptBN accepted a network without batch norm")
 	}
 }
+
+// Predict (the CNN engine on one whole network) classifies every sample as
+// libtorch does, and declines masked networks.
+func TestPredictAgreesWithLibtorch(t *testing.T) {
+	for _, spec := range []model.Spec{
+		{Arch: "resnet20", Input: [3]int64{1, 12, 12}, Classes: 10},
+		{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10},
+		{Arch: "lenet300-100", Input: [3]int64{1, 8, 8}, Classes: 10},
+	} {
+		n, val := setup(t, spec)
+		if n.HasBN() {
+			realisticBN(t, n, val)
+		}
+		got, ok, err := Predict(n, val, 2)
+		if !ok || err != nil {
+			t.Fatalf("%s: engine declined (%v)", spec.Arch, err)
+		}
+		want, _ := model.Predict(n, val)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s sample %d: engine %d, libtorch %d", spec.Arch, i, got[i], want[i])
+				break
+			}
+		}
+		c := n.Clone()
+		um := model.UnitMask{}
+		for _, g := range model.Groups(n.Arch) {
+			keep := make([]bool, g.Size)
+			keep[0] = true
+			um[g.Name] = keep
+		}
+		if err := c.SetUnitMask(um); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := Predict(c, val, 2); ok {
+			t.Errorf("%s: Predict ran a masked network", spec.Arch)
+		}
+		c.Drop()
+		n.Drop()
+		val.Drop()
+	}
+}

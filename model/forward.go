@@ -69,7 +69,7 @@ func (n *Net) layer(path string, l Layer, x *ts.Tensor, train bool) *ts.Tensor {
 			m = n.bnMomentum
 		}
 		return ts.MustBatchNorm(x, n.T[path+".weight"], n.T[path+".bias"],
-			n.T[path+".running_mean"], n.T[path+".running_var"], train, m, 1e-5, false)
+			n.T[path+".running_mean"], n.T[path+".running_var"], train, m, BNEps, false)
 	case KReLU:
 		return x.MustRelu(false)
 	case KMaxPool:

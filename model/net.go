@@ -140,6 +140,9 @@ func FromHost(data []float32, shape []int64, dev gotch.Device) *ts.Tensor {
 	return t
 }
 
+// HasUnitMasks reports whether n is the masked network of a unit mask.
+func (n *Net) HasUnitMasks() bool { return len(n.unitMasks) > 0 }
+
 // Names lists parameter and buffer names in creation (forward) order.
 func (n *Net) Names() []string { return append([]string(nil), n.names...) }
 

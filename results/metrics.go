@@ -31,6 +31,8 @@ type Seconds struct {
 	Search   float64 `json:"search"`
 	Rebuild  float64 `json:"rebuild"`
 	Finetune float64 `json:"finetune"`
+	Latency  float64 `json:"latency"`  // latency of the dense, masked and final networks
+	Evaluate float64 `json:"evaluate"` // test and validation metrics of the three networks
 	Total    float64 `json:"total"`
 }
 

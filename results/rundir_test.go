@@ -79,7 +79,7 @@ func TestMetricsJSONKeys(t *testing.T) {
 	mustRun(t, json.Unmarshal(top["search"], &search))
 	mustRun(t, json.Unmarshal(top["seconds"], &secs))
 	checkKeys(t, "search", search, "generations", "evaluations", "seconds")
-	checkKeys(t, "seconds", secs, "train", "search", "rebuild", "finetune", "total")
+	checkKeys(t, "seconds", secs, "train", "search", "rebuild", "finetune", "latency", "evaluate", "total")
 }
 
 func checkKeys(t *testing.T, what string, m map[string]json.RawMessage, want ...string) {
