@@ -131,16 +131,22 @@ func Bench(o BenchOptions) (*BenchReport, error) {
 	return r, nil
 }
 
-func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granularity, conv bool, density float64) (*BenchCase, error) {
+// benchNet is a randomly initialised network of arch for 1x28x28 inputs.
+func benchNet(o BenchOptions, arch string) (*model.Net, error) {
 	a, err := model.Build(model.Spec{Arch: arch, Input: [3]int64{1, 28, 28}, Classes: 10})
 	if err != nil {
 		return nil, err
 	}
-	n, err := model.New(a, o.Device, model.InitDefault, 1)
+	return model.New(a, o.Device, model.InitDefault, 1)
+}
+
+func benchCase(o BenchOptions, val *model.Batch, name, arch string, kind Granularity, conv bool, density float64) (*BenchCase, error) {
+	n, err := benchNet(o, arch)
 	if err != nil {
 		return nil, err
 	}
 	defer n.Drop()
+	a := n.Arch
 	var groups []*model.Group
 	for _, g := range model.Groups(a) {
 		if g.Conv == conv {

@@ -18,15 +18,12 @@ import (
 // machine. With adapt, both re-estimate batch-norm statistics per mask on 8
 // batches of 128 first.
 func benchResNet(o BenchOptions, val *model.Batch, name string, adapt bool) (*BenchCase, error) {
-	a, err := model.Build(model.Spec{Arch: "resnet20", Input: [3]int64{1, 28, 28}, Classes: 10})
-	if err != nil {
-		return nil, err
-	}
-	n, err := model.New(a, o.Device, model.InitDefault, 1)
+	n, err := benchNet(o, "resnet20")
 	if err != nil {
 		return nil, err
 	}
 	defer n.Drop()
+	a := n.Arch
 	var calib []*ts.Tensor
 	for i := 0; i < 8; i++ {
 		s := (i * 128) % max(1, val.N-128)

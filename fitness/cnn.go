@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 	"unsafe"
 
 	"github.com/evoprune/evoprune/model"
@@ -430,18 +429,12 @@ func (e *cnn) run(masks []search.Mask, pred []int32) ([]search.Score, error) {
 	}
 	pk := &cnnPack{}
 	for _, m := range masks {
-		kept := make([][]int32, len(e.sizes))
-		off := 0
-		for g, size := range e.sizes {
-			kept[g] = m.AppendKept(nil, off, off+size)
-			if len(kept[g]) == 0 {
-				return nil, fmt.Errorf("a mask removes every unit of a layer")
-			}
-			off += size
+		kept, err := keptUnits(m, e.sizes)
+		if err != nil {
+			return nil, err
 		}
 		var stats map[string]bnStats
 		if e.adapt != nil {
-			var err error
 			if stats, err = e.adapt(e.units(m)); err != nil {
 				return nil, err
 			}
@@ -466,37 +459,17 @@ func (e *cnn) run(masks []search.Mask, pred []int32) ([]search.Score, error) {
 	net := C.cnn_net{ops: C.int32_t(len(e.ops)), buffers: C.int32_t(e.buffers), nb: C.int32_t(e.nb),
 		n: C.int32_t(e.n), simd: C.int32_t(e.simd), block: C.int64_t(e.block), buffer: C.int64_t(e.buffer),
 		x: (*C.float)(&e.x[0]), y: (*C.int32_t)(&e.y[0]), pred: predPtr}
-	threads := min(e.threads, e.blocks)
-	losses := make([][]float64, threads)
-	corrects := make([][]int32, threads)
-	errs := make([]error, threads)
-	var wg sync.WaitGroup
-	for th := range threads {
-		losses[th] = make([]float64, len(masks))
-		corrects[th] = make([]int32, len(masks))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b0, b1 := e.blocks*th/threads, e.blocks*(th+1)/threads
-			rc := C.cnn_eval(&net, &pk.ops[0], (*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]),
-				(*C.int64_t)(unsafe.Pointer(&pk.off[0])), 0, C.int(len(masks)), C.int(b0), C.int(b1),
-				(*C.double)(&losses[th][0]), (*C.int32_t)(&corrects[th][0]))
-			if rc != C.CNN_OK {
-				errs[th] = cnnError(rc)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	loss := make([]float64, len(masks))
-	correct := make([]int32, len(masks))
-	for th := range losses {
-		for p := range loss {
-			loss[p] += losses[th][p]
-			correct[p] += corrects[th][p]
+	loss, correct, err := splitBlocks(e.threads, e.blocks, len(masks), func(b0, b1 int, loss []float64, correct []int32) error {
+		rc := C.cnn_eval(&net, &pk.ops[0], (*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]),
+			(*C.int64_t)(unsafe.Pointer(&pk.off[0])), 0, C.int(len(masks)), C.int(b0), C.int(b1),
+			(*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
+		if rc != C.CNN_OK {
+			return cnnError(rc)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return scores(loss, correct, e.n), nil
 }

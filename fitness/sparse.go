@@ -4,9 +4,7 @@ package fitness
 import "C"
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
@@ -156,43 +154,4 @@ func (s *sparse) run(c *csr, loss []float64, correct []int32) error {
 		return fmt.Errorf("fitness engine: out of memory")
 	}
 	return nil
-}
-
-// scores turns summed losses and correct counts over n samples into scores.
-func scores(loss []float64, correct []int32, n int) []search.Score {
-	out := make([]search.Score, len(loss))
-	for p := range out {
-		out[p] = search.Score{ValAccuracy: float64(correct[p]) / float64(n), Loss: loss[p] / float64(n)}
-	}
-	return out
-}
-
-// parallel calls f on contiguous runs [p0, p1) of individuals of about equal
-// total cost, one run per thread, and waits for them.
-func parallel(cost []int, threads int, f func(p0, p1 int) error) error {
-	total := 0
-	for _, c := range cost {
-		total += c
-	}
-	errs := make([]error, threads)
-	var wg sync.WaitGroup
-	p0, acc := 0, 0
-	for th := 0; th < threads && p0 < len(cost); th++ {
-		p1 := p0
-		for p1 < len(cost) && (p1 == p0 || acc*threads < total*(th+1)) {
-			acc += cost[p1]
-			p1++
-		}
-		if th == threads-1 {
-			p1 = len(cost)
-		}
-		wg.Add(1)
-		go func(th, p0, p1 int) {
-			defer wg.Done()
-			errs[th] = f(p0, p1)
-		}(th, p0, p1)
-		p0 = p1
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

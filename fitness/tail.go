@@ -6,9 +6,7 @@ package fitness
 import "C"
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 	"unsafe"
 
 	"github.com/evoprune/evoprune/model"
@@ -227,20 +225,6 @@ type pack struct {
 	idx              []int32
 }
 
-// keptUnits lists an individual's kept units per group.
-func (t *tail) keptUnits(m search.Mask) ([][]int32, error) {
-	kept := make([][]int32, len(t.sizes))
-	off := 0
-	for g, size := range t.sizes {
-		kept[g] = m.AppendKept(nil, off, off+size)
-		if len(kept[g]) == 0 {
-			return nil, fmt.Errorf("a mask removes every unit of a layer")
-		}
-		off += size
-	}
-	return kept, nil
-}
-
 // rowsOf is stage l's output rows for an individual: its group's kept
 // units, or all of them.
 func (t *tail) rowsOf(kept [][]int32, l int) []int32 {
@@ -327,7 +311,7 @@ func (t *tail) evaluate(masks []search.Mask) ([]search.Score, error) {
 	}
 	kept := make([][][]int32, len(masks))
 	for p, m := range masks {
-		k, err := t.keptUnits(m)
+		k, err := keptUnits(m, t.sizes)
 		if err != nil {
 			return nil, err
 		}
@@ -338,31 +322,11 @@ func (t *tail) evaluate(masks []search.Mask) ([]search.Score, error) {
 	// individuals, and balanced for any population size.
 	pk := t.pack(kept)
 	blocks := (t.n + t.nb - 1) / t.nb
-	losses := make([][]float64, t.threads)
-	corrects := make([][]int32, t.threads)
-	errs := make([]error, t.threads)
-	var wg sync.WaitGroup
-	for th := range t.threads {
-		losses[th] = make([]float64, len(masks))
-		corrects[th] = make([]int32, len(masks))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s0, s1 := blocks*th/t.threads*t.nb, blocks*(th+1)/t.threads*t.nb
-			errs[th] = t.run(pk, s0, s1, losses[th], corrects[th])
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	loss, correct, err := splitBlocks(t.threads, blocks, len(masks), func(b0, b1 int, loss []float64, correct []int32) error {
+		return t.run(pk, b0*t.nb, b1*t.nb, loss, correct)
+	})
+	if err != nil {
 		return nil, err
-	}
-	loss := make([]float64, len(masks))
-	correct := make([]int32, len(masks))
-	for th := range losses {
-		for p := range loss {
-			loss[p] += losses[th][p]
-			correct[p] += corrects[th][p]
-		}
 	}
 	return scores(loss, correct, t.n), nil
 }
