@@ -8,7 +8,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"unsafe"
 
@@ -359,32 +358,32 @@ func (e *cnn) pack(pk *cnnPack, kept [][]int32, stats map[string]bnStats) error 
 }
 
 // folded gives the kept rows' scale and shift: the batch norm after the
-// conv (eval mode) applied to its output, conv bias included.
+// conv (eval mode) applied to its output, conv bias included. stats, when
+// they hold this batch norm, are its statistics for the kept rows.
 func (op *cnnOp) folded(rows []int32, stats map[string]bnStats) ([]float32, []float32, error) {
-	scale, shift := make([]float32, len(rows)), make([]float32, len(rows))
-	if op.gamma == nil {
+	pick := func(v []float32) []float32 {
+		out := make([]float32, len(rows))
 		for i, r := range rows {
-			scale[i], shift[i] = 1, op.bias[r]
+			out[i] = v[r]
 		}
-		return scale, shift, nil
+		return out
 	}
-	mean, variance := op.mean, op.variance
-	compact := false
+	bias := pick(op.bias)
+	if op.gamma == nil {
+		scale := make([]float32, len(rows))
+		for i := range scale {
+			scale[i] = 1
+		}
+		return scale, bias, nil
+	}
+	mean, variance := pick(op.mean), pick(op.variance)
 	if s, ok := stats[op.bn]; ok {
 		if len(s.mean) != len(rows) || len(s.variance) != len(rows) {
 			return nil, nil, fmt.Errorf("fitness engine: %s: %d statistics for %d channels", op.bn, len(s.mean), len(rows))
 		}
-		mean, variance, compact = s.mean, s.variance, true
+		mean, variance = s.mean, s.variance
 	}
-	for i, r := range rows {
-		j := int(r)
-		if compact {
-			j = i
-		}
-		sc := float64(op.gamma[r]) / math.Sqrt(float64(variance[j])+model.BNEps)
-		scale[i] = float32(sc)
-		shift[i] = float32(float64(op.beta[r]) + (float64(op.bias[r])-float64(mean[j]))*sc)
-	}
+	scale, shift := model.BNFold(bias, pick(op.gamma), pick(op.beta), mean, variance)
 	return scale, shift, nil
 }
 

@@ -18,24 +18,19 @@ const BNEps = 1e-5
 // batch norm. Networks with unit masks are not folded (the masks sit after
 // batch norm): they, and networks without batch norm, are returned as a
 // clone. The caller drops the result.
-func (n *Net) FoldBN() (*Net, error) {
+func (n *Net) FoldBN() *Net {
 	if !n.HasBN() || len(n.unitMasks) > 0 {
-		return n.Clone(), nil
+		return n.Clone()
 	}
 	out := &Net{Device: n.Device, T: map[string]*ts.Tensor{}, buffer: map[string]bool{}, EvalBatch: n.EvalBatch}
 	out.Arch = n.Arch.Clone()
-	var err error
-	out.Arch.Layers, err = n.fold(out, n.Arch.Layers, "", "")
-	if err != nil {
-		out.Drop()
-		return nil, err
-	}
-	return out, nil
+	out.Arch.Layers = n.fold(out, n.Arch.Layers, "", "")
+	return out
 }
 
 // fold copies layers ls (at path prefix from, in n) to prefix to (in out),
 // dropping each batch norm it folds.
-func (n *Net) fold(out *Net, ls []Layer, from, to string) ([]Layer, error) {
+func (n *Net) fold(out *Net, ls []Layer, from, to string) []Layer {
 	var kept []Layer
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
@@ -49,8 +44,13 @@ func (n *Net) fold(out *Net, ls []Layer, from, to string) ([]Layer, error) {
 			if i+1 < len(ls) && ls[i+1].Kind == KBN {
 				i++
 				bn := fmt.Sprintf("%s%d", from, i)
-				foldInto(w, b, Host(n.T[bn+".weight"]), Host(n.T[bn+".bias"]),
+				scale, shift := BNFold(b, Host(n.T[bn+".weight"]), Host(n.T[bn+".bias"]),
 					Host(n.T[bn+".running_mean"]), Host(n.T[bn+".running_var"]))
+				row := len(w) / len(b)
+				for j := range w {
+					w[j] *= scale[j/row]
+				}
+				b = shift
 				l.Bias = true
 			}
 			out.add(dst+".weight", hostTensor{w, weightShape(l)}, false)
@@ -65,31 +65,26 @@ func (n *Net) fold(out *Net, ls []Layer, from, to string) ([]Layer, error) {
 				out.set(dst+s, n.T[src+s].MustDetachCopy(false), true)
 			}
 		case KBlock:
-			var err error
-			if l.Body, err = n.fold(out, l.Body, src+".body.", dst+".body."); err != nil {
-				return nil, err
-			}
-			if l.Short, err = n.fold(out, l.Short, src+".shortcut.", dst+".shortcut."); err != nil {
-				return nil, err
-			}
+			l.Body = n.fold(out, l.Body, src+".body.", dst+".body.")
+			l.Short = n.fold(out, l.Short, src+".shortcut.", dst+".shortcut.")
 			if len(l.Short) == 0 {
 				l.Short = nil
 			}
 		}
 		kept = append(kept, l)
 	}
-	return kept, nil
+	return kept
 }
 
-// foldInto scales w's rows ([out × …]) and sets b to the batch norm's
-// output for a zero input: γ/√(σ²+ε) · (Wx + b − μ) + β.
-func foldInto(w, b, gamma, beta, mean, variance []float32) {
-	row := len(w) / len(b)
+// BNFold gives, per channel, the scale and shift that a batch norm in eval
+// mode applies to the output of a layer with bias b:
+// γ·(z + b − μ)/√(σ² + ε) + β = scale·z + shift.
+func BNFold(b, gamma, beta, mean, variance []float32) (scale, shift []float32) {
+	scale, shift = make([]float32, len(b)), make([]float32, len(b))
 	for o := range b {
 		s := float64(gamma[o]) / math.Sqrt(float64(variance[o])+BNEps)
-		for j := o * row; j < (o+1)*row; j++ {
-			w[j] = float32(float64(w[j]) * s)
-		}
-		b[o] = float32(float64(beta[o]) + (float64(b[o])-float64(mean[o]))*s)
+		scale[o] = float32(s)
+		shift[o] = float32(float64(beta[o]) + (float64(b[o])-float64(mean[o]))*s)
 	}
+	return scale, shift
 }

@@ -42,10 +42,7 @@ func TestFoldBNEqualsTheUnfoldedNetwork(t *testing.T) {
 			}
 		})
 		check := func(what string, a, b *Net) {
-			f, err := b.FoldBN()
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := b.FoldBN()
 			defer f.Drop()
 			Walk(f.Arch, func(path string, l Layer, _, _ Shape) {
 				if l.Kind == KBN {
