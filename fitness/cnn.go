@@ -37,8 +37,7 @@ type cnn struct {
 	simd    C.int
 	// adapt: per mask, a function giving the re-estimated batch-norm
 	// statistics of its network (adaptive BN); nil: the dense statistics.
-	adapt func(model.UnitMask) (map[string]bnStats, error)
-	units func(search.Mask) model.UnitMask
+	adapt func(search.Mask) (map[string]bnStats, error)
 }
 
 // bnStats are one batch-norm layer's running statistics.
@@ -72,7 +71,7 @@ type cnnCompiler struct {
 	producer map[string]int // conv/linear path → search group of its outputs
 	ops      []cnnOp
 	pins     map[int]int // buffer → uses still pending
-	free     []bool
+	inUse    []bool
 	border   int
 }
 
@@ -105,7 +104,7 @@ func newCNN(n *model.Net, groups []*model.Group, val *model.Batch, threads int) 
 		return nil
 	}
 	last.outBorder = 0
-	e := &cnn{ops: c.ops, nb: 16, threads: max(1, threads), simd: C.tail_simd(), buffers: len(c.free)}
+	e := &cnn{ops: c.ops, nb: 16, threads: max(1, threads), simd: C.tail_simd(), buffers: len(c.inUse)}
 	for _, g := range groups {
 		e.sizes = append(e.sizes, int(g.Size))
 	}
@@ -117,20 +116,20 @@ func newCNN(n *model.Net, groups []*model.Group, val *model.Batch, threads int) 
 }
 
 func (c *cnnCompiler) alloc() int {
-	for i, used := range c.free {
+	for i, used := range c.inUse {
 		if !used {
-			c.free[i] = true
+			c.inUse[i] = true
 			return i
 		}
 	}
-	c.free = append(c.free, true)
-	return len(c.free) - 1
+	c.inUse = append(c.inUse, true)
+	return len(c.inUse) - 1
 }
 
 // release frees a buffer once no pinned use remains (the input is never freed).
 func (c *cnnCompiler) release(b int) {
 	if b >= 0 && c.pins[b] == 0 {
-		c.free[b] = false
+		c.inUse[b] = false
 	}
 }
 
@@ -434,7 +433,7 @@ func (e *cnn) run(masks []search.Mask, pred []int32) ([]search.Score, error) {
 		}
 		var stats map[string]bnStats
 		if e.adapt != nil {
-			if stats, err = e.adapt(e.units(m)); err != nil {
+			if stats, err = e.adapt(m); err != nil {
 				return nil, err
 			}
 		}

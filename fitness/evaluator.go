@@ -60,8 +60,7 @@ func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
 		e.cnn = newCNN(e.Net, e.Groups, e.Val, torchrt.Threads())
 	}
 	if e.cnn != nil {
-		e.cnn.units = func(m search.Mask) model.UnitMask { return UnitMask(m, e.Groups) }
-		e.cnn.adapt = e.adaptedStats
+		e.cnn.adapt = func(m search.Mask) (map[string]bnStats, error) { return e.adaptedStats(UnitMask(m, e.Groups)) }
 	}
 	return true
 }
