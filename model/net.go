@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -175,8 +176,12 @@ func (n *Net) PrunableNames() []string {
 func Host(t *ts.Tensor) []float32 {
 	c := t.MustDetach(false).MustTo(gotch.CPU, true).MustTotype(gotch.Float, true).MustContiguous(true)
 	defer c.MustDrop()
+	// A plain copy of the storage: gotch's CopyData first checks the
+	// destination element by element through reflection (0.4 s for 31 MB).
 	out := make([]float32, c.Numel())
-	c.MustCopyData(out, c.Numel())
+	if len(out) > 0 {
+		copy(out, unsafe.Slice((*float32)(c.MustDataPtr()), len(out)))
+	}
 	return out
 }
 
