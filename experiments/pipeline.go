@@ -258,6 +258,7 @@ func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
 	return func(epoch int, loss float64, d time.Duration) error {
 		acc := accuracy(n, val)
+		p.lastVal.net, p.lastVal.on, p.lastVal.acc = n, val, acc
 		p.printf("%s: epoch %d/%d  loss %.4f  val acc %.2f%%  (%.1fs)\n", what, epoch+1, epochs, loss, 100*acc, d.Seconds())
 		return nil
 	}
@@ -269,10 +270,15 @@ func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *mode
 func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) results.Metrics {
 	defer func(t time.Time) { p.secs.Evaluate += time.Since(t).Seconds() }(time.Now())
 	sc := scores(same, s.test, s.Test)
+	val := p.lastVal.acc
+	if p.lastVal.net != same || p.lastVal.on != s.valFull {
+		val = accuracy(same, s.valFull)
+	}
+	p.lastVal.net = nil
 	c := n.Count()
 	m := results.Metrics{
 		Accuracy: sc.Accuracy, Precision: sc.Precision, Recall: sc.Recall, F1: sc.F1,
-		ValAccuracy:   accuracy(same, s.valFull),
+		ValAccuracy:   val,
 		Params:        c.Params,
 		NonzeroParams: c.NonzeroParams,
 		FLOPs:         c.FLOPs,

@@ -15,13 +15,20 @@ import (
 
 // pipeline is the state one run carries between its steps.
 type pipeline struct {
-	e           *Experiment
-	o           RunOptions
-	dev         gotch.Device
-	dir         *results.RunDir
-	log         io.WriteCloser
-	out         io.Writer
-	secs        results.Seconds
+	e    *Experiment
+	o    RunOptions
+	dev  gotch.Device
+	dir  *results.RunDir
+	log  io.WriteCloser
+	out  io.Writer
+	secs results.Seconds
+	// lastVal is the validation accuracy of a network after its last
+	// training epoch, so measuring it right after need not run it again.
+	lastVal struct {
+		net *model.Net
+		on  *model.Batch
+		acc float64
+	}
 	searchSum   results.SearchSummary
 	denseParams int64
 	denseArch   model.Arch
