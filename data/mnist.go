@@ -157,13 +157,22 @@ func loadMNIST(dir string) (train, test *Set, err error) {
 
 // loadFashionMNIST loads Fashion-MNIST from dir or FashionMNISTDir.
 func loadFashionMNIST(dir string) (train, test *Set, err error) {
+	d, err := findFashionDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return loadIDXDataset(d, fmnistMean[0], fmnistStd[0])
+}
+
+// findFashionDir returns dir, or FashionMNISTDir when dir is empty, if it exists.
+func findFashionDir(dir string) (string, error) {
 	src := "data.dir"
 	if dir == "" {
 		dir, src = FashionMNISTDir, "default location"
 	}
 	if _, err := os.Stat(dir); err != nil {
-		return nil, nil, fmt.Errorf("data folder %s (%s): %w; "+
+		return "", fmt.Errorf("data folder %s (%s): %w; "+
 			"fix: install the Debian package dataset-fashion-mnist or set data.dir", dir, src, err)
 	}
-	return loadIDXDataset(dir, fmnistMean[0], fmnistStd[0])
+	return dir, nil
 }

@@ -46,6 +46,10 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		}
 	}()
 	start := time.Now()
+	// Inputs first: a run directory is only created for inputs known good.
+	if err := CheckInputs(e); err != nil {
+		return nil, err
+	}
 	p, err := open(e, o)
 	if err != nil {
 		return nil, err

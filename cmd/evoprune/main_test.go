@@ -69,6 +69,24 @@ func TestValidateExitCodes(t *testing.T) {
 	}
 }
 
+// A data folder that does not exist is bad input: validate says so naming
+// data.dir, and run exits 2 without creating a run directory.
+func TestMissingDataIsBadInput(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nowhere")
+	set := []string{"--set", "data.dataset=fashion-mnist", "--set", "data.dir=" + missing}
+	out, code := evoprune(t, append([]string{"validate", tiny}, set...)...)
+	if code != 2 || !strings.Contains(out, "data.dir: ") || !strings.Contains(out, missing) {
+		t.Errorf("validate: exit %d, output %q", code, out)
+	}
+	runs := filepath.Join(t.TempDir(), "runs")
+	if out, code := evoprune(t, append([]string{"run", tiny, "--out", runs}, set...)...); code != 2 {
+		t.Errorf("run: exit %d, want 2: %s", code, out)
+	}
+	if _, err := os.Stat(runs); !os.IsNotExist(err) {
+		t.Errorf("run created %s for bad input (%v)", runs, err)
+	}
+}
+
 // A run killed with SIGKILL during the search and resumed with --resume ends
 // with the same mask as an uninterrupted run.
 func TestKillAndResume(t *testing.T) {

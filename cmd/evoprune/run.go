@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
@@ -45,6 +47,10 @@ and ends with the same result as an uninterrupted run.`,
 				return usage(err)
 			}
 			_, err = experiments.Run(e, experiments.RunOptions{Out: out, Resume: resume, Stdout: cmd.OutOrStdout()})
+			var bad *experiments.InputError
+			if errors.As(err, &bad) {
+				return usage(err)
+			}
 			return err
 		},
 	}
@@ -70,11 +76,27 @@ func validateCmd() *cobra.Command {
 				if err != nil {
 					return usage(err)
 				}
+				checked := map[string]bool{} // trials share data and checkpoints
+				for _, t := range trials {
+					d := t.Experiment
+					key := fmt.Sprint(d.Data.Dataset, "\x00", d.Data.Dir, "\x00", d.Model.Checkpoint)
+					if checked[key] {
+						continue
+					}
+					checked[key] = true
+					if err := experiments.CheckInputs(d); err != nil {
+						return usage(fmt.Errorf("%s: trial %d (%s): %w", args[0], t.Index, strings.Join(t.Overrides, ", "), err))
+					}
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (sweep of %d trials)\n", args[0], len(trials))
 				return nil
 			}
-			if _, err := experiments.LoadWith(args[0], sets); err != nil {
+			e, err := experiments.LoadWith(args[0], sets)
+			if err != nil {
 				return usage(err)
+			}
+			if err := experiments.CheckInputs(e); err != nil {
+				return usage(fmt.Errorf("%s: %w", args[0], err))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
 			return nil
