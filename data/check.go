@@ -52,3 +52,20 @@ func Check(cfg Config) error {
 	}
 	return nil
 }
+
+// Shape is the sample shape (channels, height, width) and the number of
+// classes of the dataset cfg names, known without reading it.
+func Shape(cfg Config) ([3]int, int, error) {
+	name, err := canonicalName(cfg.Dataset)
+	if err != nil {
+		return [3]int{}, 0, err
+	}
+	switch name {
+	case MNIST, FashionMNIST:
+		return [3]int{1, 28, 28}, 10, nil
+	case CIFAR10:
+		return [3]int{3, 32, 32}, 10, nil
+	}
+	_, classes, shape, err := syntheticParams(cfg)
+	return shape, classes, err
+}

@@ -33,7 +33,7 @@ func readMaybeGzip(path string) ([]byte, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
+	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(2)
 	var r io.Reader = br
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {

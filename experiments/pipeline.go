@@ -1,11 +1,13 @@
 package experiments
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/evoprune/evoprune/data"
@@ -21,6 +23,11 @@ type RunOptions struct {
 	Out    string    // root of run directories (default "runs")
 	Resume string    // an interrupted run directory to continue
 	Stdout io.Writer // progress and summary (also copied to log.txt)
+	// Context, when cancelled (the CLI cancels it on SIGINT / SIGTERM),
+	// stops the run at the next safe point: a training step, a fitness
+	// call, the end of a generation or of a step. What is written stays,
+	// the search checkpoint included, so --resume continues the run.
+	Context context.Context
 	// Stop, if set, is called after every search generation; a non-nil error
 	// stops the run there (tests use it to interrupt a run).
 	Stop func(generation int) error
@@ -35,59 +42,78 @@ type Outcome struct {
 // Run executes one experiment: load data → dense model (trained or cached)
 // → search → rebuild → reconstruct → evaluate dense / masked / final → write
 // the run directory. It must run on one OS thread (libtorch's grad mode is
-// per thread), so it locks the calling goroutine.
+// per thread), so it locks the calling goroutine. A run that fails says so
+// in its status.json; an interrupted one says how to resume it.
 func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	start := time.Now()
+	var p *pipeline
 	defer func() {
-		// gotch reports libtorch failures by panicking; a run reports them as errors.
+		// gotch reports libtorch failures by panicking; a run reports them
+		// as errors, with the stack in log.txt.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("run %s: %v", e.Name, r)
+			if p == nil {
+				err = fmt.Errorf("run %s: %v", e.Name, r)
+				return
+			}
+			p.printf("panic in step %s: %v\n%s", p.stage, r, debug.Stack())
+			err = fmt.Errorf("run %s: %s: %v", e.Name, p.stage, r)
+		}
+		if p != nil {
+			p.close(err)
 		}
 	}()
-	start := time.Now()
 	// Inputs first: a run directory is only created for inputs known good.
 	if err := CheckInputs(e); err != nil {
 		return nil, err
 	}
-	p, err := open(e, o)
+	if o.Resume == "" {
+		if err := CheckOutput(o.Out); err != nil {
+			return nil, err
+		}
+	}
+	p, err = open(e, o)
 	if err != nil {
 		return nil, err
 	}
-	defer p.close()
 
+	p.stage = "data"
 	splits, err := p.loadData()
 	if err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	defer splits.drop()
 
+	p.stage = "train"
 	dense, err := p.denseModel(splits)
 	if err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	defer dense.Drop()
 	denseM := p.measure(dense, splits, dense)
 	p.report("dense", denseM)
 
+	p.stage = "search"
 	mask, err := p.search(dense, splits)
 	if err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	if mask.weights != nil {
 		defer mask.weights.Drop()
 	}
 
+	p.stage = "rebuild"
 	masked, err := mask.apply(dense)
 	if err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	defer masked.Drop()
 
 	t := time.Now()
 	final, err := mask.rebuild(masked)
 	if err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	defer func() { final.Drop() }()
 	diff := maxAbsDiff(masked, final, splits.test, 1000)
@@ -104,22 +130,32 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	p.report("masked", maskedM)
 	p.printf("rebuild: %s -> %s, max |logits(rebuilt) - logits(masked)| = %.3g on 1000 test samples\n",
 		dense.Describe(), final.Describe(), diff)
+	if err := p.stopped(); err != nil {
+		return nil, p.fail(err)
+	}
 
+	p.stage = "finetune"
 	t = time.Now()
 	if final, err = p.reconstruct(final, dense, mask, splits); err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	p.secs.Finetune = time.Since(t).Seconds()
 	finalM := p.measure(final, splits, final)
 	p.report("final", finalM)
+
+	p.stage = "latency"
 	t = time.Now()
 	p.latencies([]*model.Net{dense, masked, final}, []*results.Metrics{&denseM, &maskedM, &finalM})
 	p.secs.Latency = time.Since(t).Seconds()
+	if err := p.stopped(); err != nil {
+		return nil, p.fail(err)
+	}
 
+	p.stage = "write"
 	p.secs.Total = time.Since(start).Seconds()
 	run := p.record(denseM, maskedM, finalM, diff)
 	if err := p.write(run, mask, final); err != nil {
-		return nil, err
+		return nil, p.fail(err)
 	}
 	p.summary(run)
 	return &Outcome{Dir: p.dir.Path, Run: run}, nil
@@ -204,7 +240,7 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	n.EvalBatch = p.e.EvalBatch
 	t := time.Now()
 	p.printf("dense: training %s, %d epochs\n", n.Describe(), p.e.Train.Epochs)
-	o := denseOptions(p.e)
+	o := denseOptions(p.e, p.stopped)
 	o.Epoch = p.epochPrinter("train", o.Epochs, n, s.valFull)
 	if err := model.Train(n, s.train, o); err != nil {
 		n.Drop()
@@ -219,19 +255,20 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	return n, nil
 }
 
-// denseOptions are the dense network's training settings.
-func denseOptions(e *Experiment) model.TrainOptions {
+// denseOptions are the dense network's training settings; stop (may be
+// nil) is asked before every step whether to stop.
+func denseOptions(e *Experiment, stop func() error) model.TrainOptions {
 	tr := e.Train
 	return model.TrainOptions{Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
 		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
-		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed}
+		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed, Stop: stop}
 }
 
 // initialWeights are the values rewinding returns to: the dense network's
 // initialisation (the same seed recreates it), or, with
 // reconstruct.rewind_iteration k, its weights after k steps of dense training
 // (training is deterministic, so k steps from the init reproduce them).
-func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *model.Batch) (*model.Net, error) {
+func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *model.Batch, stop func() error) (*model.Net, error) {
 	n, err := model.New(arch, dev, model.Init(e.Model.Init), e.Seed)
 	if err != nil {
 		return nil, err
@@ -240,7 +277,7 @@ func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *mod
 	if e.Reconstruct.RewindIteration == 0 {
 		return n, nil
 	}
-	o := denseOptions(e)
+	o := denseOptions(e, stop)
 	o.MaxSteps = e.Reconstruct.RewindIteration
 	if err := model.Train(n, train, o); err != nil {
 		n.Drop()
@@ -250,13 +287,18 @@ func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *mod
 }
 
 func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
+	return archFor(p.e, s.Train.Shape, s.Train.Classes)
+}
+
+// archFor is the experiment's model for samples of shape (C, H, W) and
+// that many classes.
+func archFor(e *Experiment, shape [3]int, classes int) (model.Arch, error) {
 	var widths []int64
-	for _, w := range p.e.Model.Widths {
+	for _, w := range e.Model.Widths {
 		widths = append(widths, int64(w))
 	}
-	sh := s.Train.Shape
-	return model.Build(model.Spec{Arch: p.e.Model.Arch, Widths: widths,
-		Input: [3]int64{int64(sh[0]), int64(sh[1]), int64(sh[2])}, Classes: int64(s.Train.Classes)})
+	return model.Build(model.Spec{Arch: e.Model.Arch, Widths: widths,
+		Input: [3]int64{int64(shape[0]), int64(shape[1]), int64(shape[2])}, Classes: int64(classes)})
 }
 
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {

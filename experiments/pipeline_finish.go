@@ -51,18 +51,9 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 	if !strings.HasSuffix(r.Method, "finetune") || r.Epochs == 0 {
 		return final, nil
 	}
-	batch := r.BatchSize
-	if batch == 0 {
-		batch = p.e.Train.BatchSize
-	}
-	err := model.Train(final, s.train, model.TrainOptions{
-		Epochs: r.Epochs, BatchSize: batch, Optimizer: p.e.Train.Optimizer, LR: r.LR,
-		Momentum: p.e.Train.Momentum, WeightDecay: p.e.Train.WeightDecay, Schedule: r.Schedule,
-		StepEpochs: p.e.Train.StepEpochs, Gamma: p.e.Train.Gamma, Seed: p.e.Seed + 1,
-		Teacher: dense, Distill: r.Distill, Temperature: r.Temperature,
-		Epoch: p.epochPrinter("finetune", r.Epochs, final, s.valFull),
-	})
-	return final, err
+	o := retrainOptions(p.e, p.e.Seed+1, dense, p.stopped)
+	o.Epoch = p.epochPrinter("finetune", r.Epochs, final, s.valFull)
+	return final, model.Train(final, s.train, o)
 }
 
 // restart builds the rebuilt architecture's starting weights: the dense
@@ -93,7 +84,7 @@ func (p *pipeline) restart(final *model.Net, m *prunedMask, how string, train *m
 // rewound is the dense network's initial weights (initialWeights) cut to the
 // surviving structure.
 func (p *pipeline) rewound(m *prunedMask, dev gotch.Device, train *model.Batch) (*model.Net, error) {
-	init, err := initialWeights(p.e, p.denseArch, dev, train)
+	init, err := initialWeights(p.e, p.denseArch, dev, train, p.stopped)
 	if err != nil {
 		return nil, err
 	}

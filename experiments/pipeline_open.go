@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +35,8 @@ type pipeline struct {
 	denseParams int64
 	denseArch   model.Arch
 	resumed     bool
+	lock        *results.Lock
+	stage       string // the step running, for errors and status.json
 }
 
 // open prepares the device, threads, seed and the run directory.
@@ -63,28 +67,53 @@ func open(e *Experiment, o RunOptions) (*pipeline, error) {
 		p.dir, err = results.OpenRunDir(o.Resume)
 		p.resumed = true
 	} else {
-		p.dir, err = results.CreateRunDir(o.Out, e.Name, results.NewRunID(time.Now(), e.Seed))
+		p.dir, err = results.CreateNewRunDir(o.Out, e.Name, results.NewRunID(time.Now(), e.Seed))
 	}
 	if err != nil {
 		return nil, err
 	}
+	if p.lock, err = p.dir.Lock(); err != nil {
+		return nil, &InputError{err}
+	}
+	if err := p.start(); err != nil {
+		p.close(err)
+		return nil, err
+	}
+	return p, nil
+}
+
+// start writes the run's config and status and opens its log.
+func (p *pipeline) start() error {
+	e := p.e
+	if p.resumed {
+		if _, err := os.Stat(p.dir.File(results.MetricsFile)); err == nil {
+			return &InputError{fmt.Errorf("run directory %s holds a finished run (%s): nothing to resume", p.dir.Path, results.MetricsFile)}
+		}
+	}
+	p.stage = "start"
+	if err := p.dir.WriteStatus(results.Status{State: results.StateRunning, Stage: p.stage}); err != nil {
+		return err
+	}
+	var err error
 	if p.log, err = p.dir.Log(); err != nil {
-		return nil, err
+		return err
 	}
-	p.out = io.MultiWriter(o.Stdout, p.log)
-	cfg, err := e.YAML()
-	if err != nil {
-		return nil, err
-	}
-	if !p.resumed {
+	p.out = io.MultiWriter(p.o.Stdout, p.log)
+	// A resumed run keeps its config; a sweep trial's fresh directory has
+	// none yet.
+	if _, serr := os.Stat(p.dir.File(results.ConfigFile)); !p.resumed || serr != nil {
+		cfg, err := e.YAML()
+		if err != nil {
+			return err
+		}
 		if err := results.WriteFileAtomic(p.dir.File(results.ConfigFile), cfg); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	p.printf("run %s: %s on %s, %s granularity, %s search, target sparsity %.2f, device %s, %d threads, seed %d\n",
 		filepath.Base(p.dir.Path), e.Model.Arch, e.Data.Dataset, e.Prune.Granularity, e.Search.Algorithm,
 		e.Prune.TargetSparsity, deviceName(p.dev), torchrt.Threads(), e.Seed)
-	return p, nil
+	return nil
 }
 
 func deviceName(d gotch.Device) string {
@@ -94,10 +123,54 @@ func deviceName(d gotch.Device) string {
 	return "cuda"
 }
 
-func (p *pipeline) printf(format string, args ...any) { fmt.Fprintf(p.out, format, args...) }
+func (p *pipeline) printf(format string, args ...any) {
+	if p.out != nil { // nil until the log is open
+		fmt.Fprintf(p.out, format, args...)
+	}
+}
 
-func (p *pipeline) close() {
+// fail names the step that failed.
+func (p *pipeline) fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", p.stage, err)
+}
+
+// Interrupted is the error of a run stopped through RunOptions.Context.
+type Interrupted struct{ Cause error }
+
+func (e *Interrupted) Error() string { return fmt.Sprintf("interrupted (%v)", e.Cause) }
+func (e *Interrupted) Unwrap() error { return e.Cause }
+
+// stopped returns an *Interrupted once the run's context is cancelled.
+func (p *pipeline) stopped() error {
+	if ctx := p.o.Context; ctx != nil && ctx.Err() != nil {
+		return &Interrupted{context.Cause(ctx)}
+	}
+	return nil
+}
+
+// close records how the run ended in status.json, then releases the
+// directory.
+func (p *pipeline) close(err error) {
+	st := results.Status{State: results.StateFinished}
+	var in *Interrupted
+	switch {
+	case err == nil:
+	case errors.As(err, &in):
+		st = results.Status{State: results.StateInterrupted, Stage: p.stage,
+			Resume: "evoprune run --resume " + p.dir.Path}
+		p.printf("interrupted in step %s; continue with: %s\n", p.stage, st.Resume)
+	default:
+		st = results.Status{State: results.StateFailed, Stage: p.stage, Error: err.Error()}
+		p.printf("failed in step %s: %v\n", p.stage, err)
+	}
+	if werr := p.dir.WriteStatus(st); werr != nil {
+		p.printf("status not written: %v\n", werr)
+	}
 	if p.log != nil {
 		p.log.Close()
 	}
+	p.lock.Release()
 }

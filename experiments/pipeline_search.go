@@ -1,8 +1,9 @@
 package experiments
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -85,7 +86,7 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
 	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
-		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Printf: p.printf, p: p})
+		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Printf: p.printf, Stop: p.stopped, p: p})
 	if err != nil {
 		return nil, err
 	}
@@ -125,22 +126,46 @@ func (p *pipeline) geneticSearch(space search.Space, ev search.Evaluator) (*sear
 			return err
 		}
 		if p.o.Stop != nil {
-			return p.o.Stop(pr.Generation)
+			if err := p.o.Stop(pr.Generation); err != nil {
+				return err
+			}
 		}
-		return nil
+		return p.stopped()
 	}}
 	if p.resumed {
-		b, err := os.ReadFile(p.checkpointPath())
-		if err == nil {
-			var cp search.Checkpoint
-			if err := json.Unmarshal(b, &cp); err != nil {
-				return nil, fmt.Errorf("resume %s: %w", p.checkpointPath(), err)
-			}
-			opt.Resume = &cp
-			p.printf("search: resuming after generation %d\n", cp.Generation)
+		cp, err := p.readCheckpoint()
+		if err != nil {
+			return nil, err
 		}
+		opt.Resume = cp
 	}
-	return search.Genetic(space, ev, cfg, opt)
+	res, err := search.Genetic(space, ev, cfg, opt)
+	var bad *search.CheckpointError
+	if errors.As(err, &bad) {
+		// Another experiment's or an edited checkpoint: never a silent restart.
+		return nil, &InputError{fmt.Errorf("resume %s: %w", p.checkpointPath(), err)}
+	}
+	return res, err
+}
+
+// readCheckpoint reads the search checkpoint of a resumed run: nil when the
+// run stopped before its first generation ended; a corrupt file is bad
+// input.
+func (p *pipeline) readCheckpoint() (*search.Checkpoint, error) {
+	b, err := os.ReadFile(p.checkpointPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		p.printf("search: no checkpoint in %s yet; the search starts at generation 0\n", p.dir.Path)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &InputError{fmt.Errorf("resume: %w", err)}
+	}
+	cp, err := search.DecodeCheckpoint(b)
+	if err != nil {
+		return nil, &InputError{fmt.Errorf("resume %s: %w (remove it to restart the search)", p.checkpointPath(), err)}
+	}
+	p.printf("search: resuming after generation %d\n", cp.Generation)
+	return cp, nil
 }
 
 func (p *pipeline) writeHistory(h []search.Progress) error {
@@ -226,6 +251,7 @@ func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups
 	closers := []func(){}
 	build := func(val *model.Batch) *fitness.Evaluator {
 		e := fitness.NewEvaluator(dense, kind, groups, val, false)
+		e.Stop = p.stopped
 		closers = append(closers, e.Close)
 		if calib != nil && !e.AdaptBN(calib) {
 			calib = nil

@@ -29,6 +29,9 @@ type Search struct {
 	// segment keeps (summing to Space.Keep); see allocation.
 	Alloc  []int
 	Printf func(format string, args ...any)
+	// Stop is asked between units of work (training steps); an error
+	// means the run was interrupted: return it.
+	Stop func() error
 
 	p *pipeline
 }

@@ -144,7 +144,7 @@ func progress(gen, evaluations int, best search.Score, mean float64, density flo
 }
 
 // retrainOptions are the reconstruct.* settings strategies retrain with.
-func retrainOptions(e *Experiment, seed int64, teacher *model.Net) model.TrainOptions {
+func retrainOptions(e *Experiment, seed int64, teacher *model.Net, stop func() error) model.TrainOptions {
 	r := e.Reconstruct
 	batch := r.BatchSize
 	if batch == 0 {
@@ -153,7 +153,7 @@ func retrainOptions(e *Experiment, seed int64, teacher *model.Net) model.TrainOp
 	return model.TrainOptions{Epochs: r.Epochs, BatchSize: batch, Optimizer: e.Train.Optimizer, LR: r.LR,
 		Momentum: e.Train.Momentum, WeightDecay: e.Train.WeightDecay, Schedule: r.Schedule,
 		StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma, Seed: seed,
-		Teacher: teacher, Distill: r.Distill, Temperature: r.Temperature}
+		Teacher: teacher, Distill: r.Distill, Temperature: r.Temperature, Stop: stop}
 }
 
 // keptPerSegment prints "name k/size (p%)" for every segment of a mask.

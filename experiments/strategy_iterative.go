@@ -63,7 +63,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	}()
 	var init *model.Net
 	if e.Reconstruct.Init == "rewind" {
-		if init, err = initialWeights(e, s.Dense.Arch, s.Dense.Device, s.Train); err != nil {
+		if init, err = initialWeights(e, s.Dense.Arch, s.Dense.Device, s.Train, s.Stop); err != nil {
 			return nil, fmt.Errorf("iterative-magnitude: rewind: %w", err)
 		}
 		defer init.Drop()
@@ -101,7 +101,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 			}
 		}
 		if e.Reconstruct.Epochs > 0 {
-			if err := model.Train(net, s.Train, retrainOptions(e, e.Seed+100+int64(r), s.Dense)); err != nil {
+			if err := model.Train(net, s.Train, retrainOptions(e, e.Seed+100+int64(r), s.Dense, s.Stop)); err != nil {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
 			}
 		}

@@ -21,6 +21,8 @@ const (
 	TrialRun     TrialState = "run"     // started from scratch
 	TrialResumed TrialState = "resumed" // continued from a search checkpoint
 	TrialSkipped TrialState = "skipped" // already finished
+	// TrialInterrupted: stopped by the sweep's context, or never started.
+	TrialInterrupted TrialState = "interrupted"
 )
 
 // TrialFile marks a run directory as a sweep trial's. It records the
@@ -92,19 +94,9 @@ func RunTrial(t Trial, o RunOptions) (*TrialOutcome, error) {
 			return nil, err
 		}
 	}
-	if state == TrialRun {
-		// Run writes config.yaml only for new directories; every trial
-		// goes through Resume (to get its fixed directory), so write it here.
-		cfg, err := t.Experiment.YAML()
-		if err != nil {
-			return nil, err
-		}
-		if err := results.WriteFileAtomic(filepath.Join(dir, results.ConfigFile), cfg); err != nil {
-			return nil, fmt.Errorf("%s: %w", t, err)
-		}
-	}
 	// Resume on a directory without a checkpoint is a fresh run in that
-	// directory: the way to give Run a fixed run id.
+	// directory: the way to give Run a fixed run id. Run writes the
+	// trial's config.yaml there under the directory's lock.
 	o.Resume = dir
 	oc, err := Run(t.Experiment, o)
 	if err != nil {

@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,6 +24,9 @@ type SweepOptions struct {
 	// RunStdout receives each run's progress (default: discarded; it is in
 	// the run's log.txt either way, and interleaved runs are unreadable).
 	RunStdout io.Writer
+	// Context, when cancelled, stops the running trials at their next safe
+	// point and starts no more; running the sweep again continues it.
+	Context context.Context
 }
 
 // TrialResult is what became of one trial.
@@ -63,6 +68,9 @@ func RunSweep(trials []Trial, o SweepOptions) ([]TrialResult, error) {
 	}
 	workers := min(max(o.Workers, 1), max(len(todo), 1))
 	s.run(s.schedule(trials, todo, workers), workers)
+	if ctx := o.Context; ctx != nil && ctx.Err() != nil {
+		return s.res, &Interrupted{context.Cause(ctx)}
+	}
 	failed := 0
 	for _, r := range s.res {
 		if r.Err != nil {
@@ -159,6 +167,11 @@ func (s *sweepRun) run(jobs []*job, workers int) {
 }
 
 func (s *sweepRun) runJob(j *job, workers int) {
+	r := &s.res[j.pos]
+	if ctx := s.o.Context; ctx != nil && ctx.Err() != nil {
+		r.State, r.Err = TrialInterrupted, &Interrupted{context.Cause(ctx)}
+		return // not started: nothing to say
+	}
 	e := *j.t.Experiment // a copy: the thread split is this sweep's business
 	budget := s.o.Threads
 	if budget <= 0 {
@@ -167,15 +180,18 @@ func (s *sweepRun) runJob(j *job, workers int) {
 	e.Threads = max(1, budget/workers)
 	t := j.t
 	t.Experiment = &e
-	r := &s.res[j.pos]
 	verb := "running"
 	if r.State == TrialResumed {
 		verb = "resuming"
 	}
 	s.printf(j.pos, "%s (%s, %d threads)", verb, strings.Join(t.Overrides, ", "), e.Threads)
 	start := time.Now()
-	oc, err := RunTrial(t, RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout})
+	oc, err := RunTrial(t, RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout, Context: s.o.Context})
 	r.Seconds = time.Since(start).Seconds()
+	var in *Interrupted
+	if errors.As(err, &in) {
+		r.State = TrialInterrupted
+	}
 	if err != nil {
 		r.Err = err
 		if r.Dir == "" {
@@ -196,6 +212,8 @@ func (s *sweepRun) finished(pos int) {
 		msg = strings.TrimPrefix(r.Err.Error(), r.Trial.String()+": ")
 	}
 	switch {
+	case r.State == TrialInterrupted:
+		s.printf(pos, "interrupted after %.1fs; run the sweep again to continue it", r.Seconds)
 	case r.Err != nil && r.Dir != "":
 		s.printf(pos, "FAILED after %.1fs: %s (log: %s)", r.Seconds, msg, filepath.Join(r.Dir, results.LogFile))
 	case r.Err != nil:

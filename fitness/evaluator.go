@@ -28,6 +28,9 @@ type Evaluator struct {
 	Groups []*model.Group // Units: one search segment per group, in order
 	Val    *model.Batch
 	Naive  bool // evaluate every mask with a full masked forward pass
+	// Stop, if set, is asked before every evaluation call (and every mask
+	// on the per-mask path); an error abandons the call and is returned.
+	Stop func() error
 
 	prefix   *ts.Tensor // Units fast path: activation before the first consumer
 	prefixAt int        // top-level layer the prefix feeds
@@ -273,6 +276,9 @@ func (e *Evaluator) Engine() string {
 
 // Evaluate scores each mask: validation accuracy and mean cross-entropy.
 func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
+	if err := e.stop(); err != nil {
+		return nil, err
+	}
 	switch {
 	case e.tail != nil:
 		return e.tail.evaluate(masks)
@@ -295,11 +301,21 @@ func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 		return out, err
 	}
 	for i, m := range masks {
+		if err := e.stop(); err != nil {
+			return nil, err
+		}
 		if out[i], err = e.scoreMask(m); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+func (e *Evaluator) stop() error {
+	if e.Stop == nil {
+		return nil
+	}
+	return e.Stop()
 }
 
 // scoreMask evaluates one mask on its own network, in inference chunks.

@@ -11,20 +11,43 @@ import (
 
 // Save writes the parameters to path (libtorch's named-tensor archive, ".ot")
 // and the architecture next to it as arch.json is the caller's business.
-// The file is written to a temporary name first and renamed.
-func (n *Net) Save(path string) error {
+// The file is written to a temporary name, synced and renamed, so path is
+// never half-written (a full disk leaves the old file or none).
+func (n *Net) Save(path string) (err error) {
 	var named []ts.NamedTensor
 	for _, k := range n.names {
 		named = append(named, ts.NamedTensor{Name: k, Tensor: n.T[k]})
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	defer func() {
+		if r := recover(); r != nil { // libtorch throws on a failed write
+			err = fmt.Errorf("save %s: %v", path, r)
+		}
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
 	if err := ts.SaveMultiNew(named, tmp); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	return nil
+}
+
+// syncFile flushes a written file to the disk, so that a rename after it
+// never exposes an empty file after a crash.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Load reads parameters saved by Save into a new network of arch a.

@@ -32,6 +32,22 @@ type TrainOptions struct {
 	Temperature float64
 	// Epoch, if set, is called after every epoch with its mean training loss.
 	Epoch func(epoch int, loss float64, d time.Duration) error
+	// Stop, if set, is asked before every step; an error stops training
+	// there and is returned (an interrupted run).
+	Stop func() error
+}
+
+// DivergedError is a training loss that became NaN or infinite. Training
+// stops at that step, before the optimiser applies it.
+type DivergedError struct {
+	Epoch, Step int // 1-based
+	Loss        float64
+	LR          float64
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("epoch %d, step %d: loss is %v at learning rate %g: training diverged (try a lower learning rate)",
+		e.Epoch, e.Step, e.Loss, e.LR)
 }
 
 // LRAt is the learning rate of an epoch (0-based) under the schedule.
@@ -106,6 +122,12 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 		var sum float64
 		steps := 0
 		for s := 0; s < train.N && (o.MaxSteps <= 0 || total < o.MaxSteps); s += o.BatchSize {
+			if o.Stop != nil {
+				if err := o.Stop(); err != nil {
+					order.MustDrop()
+					return err
+				}
+			}
 			b := min(o.BatchSize, train.N-s)
 			bi := order.MustNarrow(0, int64(s), int64(b), false)
 			x := train.X.MustIndexSelect(0, bi, false)
@@ -113,18 +135,25 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 			bi.MustDrop()
 			logits := n.Forward(x, true)
 			loss := o.loss(logits, x, y)
+			x.MustDrop()
+			y.MustDrop()
+			v := loss.MustFloat64Value([]int64{})
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				loss.MustDrop()
+				order.MustDrop()
+				return &DivergedError{Epoch: epoch + 1, Step: steps + 1, Loss: v, LR: o.LRAt(epoch)}
+			}
 			opt.ZeroGrad()
 			loss.MustBackward()
+			loss.MustDrop()
 			if err := opt.Step(); err != nil {
+				order.MustDrop()
 				return fmt.Errorf("train: %w", err)
 			}
 			n.Remask()
-			sum += loss.MustFloat64Value([]int64{})
+			sum += v
 			steps++
 			total++
-			loss.MustDrop()
-			x.MustDrop()
-			y.MustDrop()
 		}
 		order.MustDrop()
 		if o.Epoch != nil {

@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -10,12 +11,26 @@ import (
 // WriteFileAtomic replaces path with data: it writes a temporary file in
 // the same folder, syncs it and renames it over path, so readers see
 // either the old or the new content, never a partial file.
-func WriteFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, data, func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) })
+}
+
+// tempFile is what writeAtomic needs of its temporary file; tests inject
+// faults (a full disk) through it.
+type tempFile interface {
+	io.Writer
+	Chmod(os.FileMode) error
+	Sync() error
+	Close() error
+	Name() string
+}
+
+func writeAtomic(path string, data []byte, create func(dir, pattern string) (tempFile, error)) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := create(dir, "."+base+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

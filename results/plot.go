@@ -1,8 +1,10 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -114,10 +116,17 @@ func addCurve(p *plot.Plot, i int, label string, pts plotter.XYs, errs plotter.Y
 
 func save(p *plot.Plot, path string) error {
 	p.BackgroundColor = color.White
-	if err := p.Save(16*vg.Centimeter, 11*vg.Centimeter, path); err != nil {
+	// The format follows the extension; rendered in memory, then written
+	// atomically like every other file.
+	w, err := p.WriterTo(16*vg.Centimeter, 11*vg.Centimeter, strings.TrimPrefix(filepath.Ext(path), "."))
+	if err != nil {
 		return fmt.Errorf("save plot %s: %w", path, err)
 	}
-	return nil
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
 func sortedNames[V any](m map[string]V) []string {

@@ -56,6 +56,34 @@ func CreateRunDir(out, name, runID string) (*RunDir, error) {
 	return d, nil
 }
 
+// CreateNewRunDir creates a run directory that did not exist before:
+// <out>/<name>/<runID>/, or <runID>-2, -3, ... when a run of the same
+// experiment and seed started in the same second.
+func CreateNewRunDir(out, name, runID string) (*RunDir, error) {
+	if err := checkPathPart("experiment name", name); err != nil {
+		return nil, err
+	}
+	if err := checkPathPart("run id", runID); err != nil {
+		return nil, err
+	}
+	parent := filepath.Join(out, name)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	id := runID
+	for i := 2; ; i++ {
+		path := filepath.Join(parent, id)
+		err := os.Mkdir(path, 0o755)
+		if err == nil {
+			return &RunDir{Path: path}, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 1000 {
+			return nil, fmt.Errorf("create run directory: %w", err)
+		}
+		id = fmt.Sprintf("%s-%d", runID, i)
+	}
+}
+
 // checkPathPart rejects names that would escape or collapse a path level.
 func checkPathPart(what, s string) error {
 	switch {

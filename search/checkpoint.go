@@ -1,10 +1,14 @@
 package search
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -38,6 +42,31 @@ type Checkpoint struct {
 type CachedScore struct {
 	Hash  string `json:"hash"`
 	Score Score  `json:"score"`
+}
+
+// DecodeCheckpoint parses a checkpoint as json.Marshal writes it. It is
+// strict: unknown fields, trailing data and anything but a single JSON
+// object are errors, so a truncated or corrupt file is reported as such
+// rather than resumed from half a state. Whether the checkpoint fits a
+// search is checked when Genetic resumes from it.
+func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var cp *Checkpoint
+	if err := dec.Decode(&cp); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("decode search checkpoint: truncated file (%d bytes): %w", len(data), err)
+		}
+		return nil, fmt.Errorf("decode search checkpoint: corrupt file: %w", err)
+	}
+	if cp == nil {
+		return nil, errors.New("decode search checkpoint: corrupt file: null instead of a checkpoint object")
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("decode search checkpoint: corrupt file: trailing data after the checkpoint, which ends at byte %d of %d", end, len(data))
+	}
+	return cp, nil
 }
 
 func hashKey(h uint64) string { return fmt.Sprintf("%016x", h) }
@@ -75,7 +104,6 @@ func (g *genetic) checkpoint(pop []Ranked) *Checkpoint {
 
 // restore loads a checkpoint into a fresh search and returns its population.
 func (g *genetic) restore(cp *Checkpoint) ([]Mask, error) {
-	n := g.space.N()
 	switch {
 	case cp.Version != checkpointVersion:
 		return nil, fmt.Errorf("checkpoint version %d, want %d", cp.Version, checkpointVersion)
@@ -89,6 +117,10 @@ func (g *genetic) restore(cp *Checkpoint) ([]Mask, error) {
 		return nil, fmt.Errorf("checkpoint has %d history entries after generation %d", len(cp.History), cp.Generation)
 	case cp.Evaluations < 0:
 		return nil, fmt.Errorf("checkpoint has negative evaluation count %d", cp.Evaluations)
+	case len(cp.HallOfFame) == 0 || len(cp.HallOfFame) > hallOfFameSize:
+		// Every generation has full-fidelity scores, so even the initial
+		// population fills the hall of fame.
+		return nil, fmt.Errorf("checkpoint hall of fame has %d masks, want 1 to %d", len(cp.HallOfFame), hallOfFameSize)
 	}
 	r := g.run
 	for _, e := range cp.Scores {
@@ -96,23 +128,38 @@ func (g *genetic) restore(cp *Checkpoint) ([]Mask, error) {
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint score key %q: %w", e.Hash, err)
 		}
+		if err := finiteAccuracy(e.Score); err != nil {
+			return nil, fmt.Errorf("checkpoint score %s: %w", e.Hash, err)
+		}
 		r.cache.scores[h] = e.Score
 	}
 	masks := make([]Mask, len(cp.Population))
 	for i, p := range cp.Population {
-		if p.Mask.N != n {
-			return nil, fmt.Errorf("checkpoint population mask %d has %d slots, want %d", i, p.Mask.N, n)
+		if err := g.checkMask(p.Mask); err != nil {
+			return nil, fmt.Errorf("checkpoint population mask %d: %w", i, err)
 		}
 		masks[i] = p.Mask.Clone()
 		// A population member missing from the cache would otherwise be
 		// re-evaluated and counted twice.
 		if h := p.Mask.Hash(); !cachedScore(r.cache, h) {
+			if err := finiteAccuracy(p.Score); err != nil {
+				return nil, fmt.Errorf("checkpoint population mask %d: %w", i, err)
+			}
 			r.cache.scores[h] = p.Score
 		}
 	}
 	for i, h := range cp.HallOfFame {
-		if h.Mask.N != n {
-			return nil, fmt.Errorf("checkpoint hall-of-fame mask %d has %d slots, want %d", i, h.Mask.N, n)
+		if err := g.checkMask(h.Mask); err != nil {
+			return nil, fmt.Errorf("checkpoint hall-of-fame mask %d: %w", i, err)
+		}
+		if err := finiteAccuracy(h.Score); err != nil {
+			return nil, fmt.Errorf("checkpoint hall-of-fame mask %d: %w", i, err)
+		}
+		if h.Score.Partial {
+			return nil, fmt.Errorf("checkpoint hall-of-fame mask %d has a partial (low-fidelity) score", i)
+		}
+		if math.IsNaN(h.Fitness) || math.IsInf(h.Fitness, 0) {
+			return nil, fmt.Errorf("checkpoint hall-of-fame mask %d has fitness %v", i, h.Fitness)
 		}
 		r.hof = append(r.hof, Ranked{Mask: h.Mask.Clone(), Score: h.Score, Fitness: h.Fitness})
 	}
@@ -123,6 +170,45 @@ func (g *genetic) restore(cp *Checkpoint) ([]Mask, error) {
 		r.prevSeconds = cp.Seconds
 	}
 	return masks, nil
+}
+
+// checkMask rejects a restored mask the search could not have produced: one
+// of another size, with stray bits, or breaking the budget the operators
+// keep. Masks built in Go rather than decoded skip Mask.UnmarshalJSON's
+// checks, and the operators index the words without bounds checks of their
+// own.
+func (g *genetic) checkMask(m Mask) error {
+	n := g.space.N()
+	if m.N != n {
+		return fmt.Errorf("%d slots, want %d", m.N, n)
+	}
+	if len(m.Bits) != (n+63)/64 {
+		return fmt.Errorf("%d words for %d slots, want %d", len(m.Bits), n, (n+63)/64)
+	}
+	if r := n & 63; r != 0 && m.Bits[len(m.Bits)-1]>>uint(r) != 0 {
+		return fmt.Errorf("bits set beyond slot %d", n)
+	}
+	mk := g.space.minKeep()
+	for si, c := range g.space.Counts(m) {
+		if c < mk {
+			return fmt.Errorf("keeps %d slots of segment %d (%q), below the minimum %d", c, si, g.space.Segments[si].Name, mk)
+		}
+	}
+	if c := m.Count(); g.cfg.Objective.Budgeted && c != g.space.Keep {
+		return fmt.Errorf("keeps %d slots, but the budget is %d", c, g.space.Keep)
+	}
+	if g.space.PerLayer && !m.Equal(prefixMask(g.space, g.space.Counts(m))) {
+		return fmt.Errorf("not a per-layer allocation (kept slots must lead each segment)")
+	}
+	return nil
+}
+
+// finiteAccuracy rejects what the evaluator cache refuses to store.
+func finiteAccuracy(s Score) error {
+	if math.IsNaN(s.ValAccuracy) || math.IsInf(s.ValAccuracy, 0) {
+		return fmt.Errorf("accuracy %v is not finite", s.ValAccuracy)
+	}
+	return nil
 }
 
 func cachedScore(c *evalCache, h uint64) bool {

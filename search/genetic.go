@@ -90,6 +90,13 @@ type genetic struct {
 	fp    string // fingerprint of space and cfg, checked on resume
 }
 
+// CheckpointError is a checkpoint that cannot continue this search: of
+// another space or configuration, another version, or inconsistent.
+type CheckpointError struct{ Err error }
+
+func (e *CheckpointError) Error() string { return "genetic search: resume: " + e.Err.Error() }
+func (e *CheckpointError) Unwrap() error { return e.Err }
+
 // Genetic searches for the fittest mask with a generational GA: tournament
 // selection, uniform crossover, swap (or bit-flip) mutation and elitism. Each
 // population is scored as one batch, every distinct mask at most once. The
@@ -112,7 +119,7 @@ func Genetic(space Space, ev Evaluator, cfg Config, opt Options) (*Result, error
 	if opt.Resume != nil {
 		var err error
 		if masks, err = g.restore(opt.Resume); err != nil {
-			return nil, fmt.Errorf("genetic search: resume: %w", err)
+			return nil, &CheckpointError{err}
 		}
 	} else {
 		if space.PerLayer {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -22,6 +24,9 @@ func usage(err error) error { return usageError{err} }
 func main() {
 	// libtorch's grad mode is per OS thread: keep the main goroutine on one.
 	runtime.LockOSThread()
+	// Over a file-size limit a write should fail with an error (EFBIG),
+	// leaving the run resumable, rather than the signal killing the process.
+	signal.Ignore(syscall.SIGXFSZ)
 	root := &cobra.Command{
 		Use:           "evoprune",
 		Short:         "Neural-network pruning experiments driven by genetic search",
@@ -35,6 +40,9 @@ func main() {
 		return
 	}
 	fmt.Fprintln(os.Stderr, "evoprune:", err)
+	if code, ok := signalExit(err); ok {
+		os.Exit(code)
+	}
 	var u usageError
 	if errors.As(err, &u) || isCobraUsage(err) {
 		os.Exit(2)

@@ -87,6 +87,28 @@ func TestMissingDataIsBadInput(t *testing.T) {
 	}
 }
 
+// What validate and run can check before work starts is bad input
+// (exit 2): a model.checkpoint that is not a model of the configured
+// architecture, an output folder that cannot be created.
+func TestCheckpointAndOutputAreChecked(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.ot")
+	os.WriteFile(junk, []byte("not a model"), 0o644)
+	for _, c := range []string{"validate", "run"} {
+		out, code := evoprune(t, c, tiny, "--set", "model.checkpoint="+junk, "--out", t.TempDir())
+		if code != 2 || !strings.Contains(out, "model.checkpoint: ") {
+			t.Errorf("%s with a junk checkpoint: exit %d, %q", c, code, out)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	for _, c := range []string{"validate", "run"} {
+		out, code := evoprune(t, c, tiny, "--out", filepath.Join(file, "runs"))
+		if code != 2 || !strings.Contains(out, "--out ") {
+			t.Errorf("%s --out under a file: exit %d, %q", c, code, out)
+		}
+	}
+}
+
 // A run killed with SIGKILL during the search and resumed with --resume ends
 // with the same mask as an uninterrupted run.
 func TestKillAndResume(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -23,7 +24,15 @@ checkpoint/ and log.txt. The dense model is cached under <out>/.cache, keyed by
 model, data, training config and seed, so later experiments reuse it.
 
 --resume RUN_DIR continues an interrupted run from its last search checkpoint
-and ends with the same result as an uninterrupted run.`,
+and ends with the same result as an uninterrupted run.
+
+SIGINT (Ctrl-C) or SIGTERM stops the run at its next safe point (a training
+step, a fitness call, the end of a generation), keeps the search checkpoint
+and exits 130 / 143; a second signal quits at once. status.json in the run
+directory says whether the run is running, finished, failed (with the error)
+or interrupted (with the command that resumes it). Exit 2: bad input (config,
+data, checkpoint, output folder, a corrupt search checkpoint on --resume, a
+run directory another process is writing).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cfg string
@@ -46,7 +55,9 @@ and ends with the same result as an uninterrupted run.`,
 			if err != nil {
 				return usage(err)
 			}
-			_, err = experiments.Run(e, experiments.RunOptions{Out: out, Resume: resume, Stdout: cmd.OutOrStdout()})
+			ctx, stop := withSignals(context.Background())
+			defer stop()
+			_, err = experiments.Run(e, experiments.RunOptions{Out: out, Resume: resume, Stdout: cmd.OutOrStdout(), Context: ctx})
 			var bad *experiments.InputError
 			if errors.As(err, &bad) {
 				return usage(err)
@@ -62,11 +73,19 @@ and ends with the same result as an uninterrupted run.`,
 
 func validateCmd() *cobra.Command {
 	var sets []string
+	var out string
 	c := &cobra.Command{
-		Use:   "validate CONFIG.yaml",
+		Use:   "validate CONFIG.yaml [--out DIR]",
 		Short: "Check an experiment or sweep file without running it",
-		Args:  cobra.ExactArgs(1),
+		Long: `Checks everything that can be checked before work starts: the config (or
+sweep) itself, the data files (present, readable, of the right size), the
+model.checkpoint file (loads into the configured architecture) and the
+output folder (writable). Exit 0 when all hold, 2 otherwise.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := experiments.CheckOutput(out); err != nil {
+				return usage(err)
+			}
 			sweep, err := experiments.IsSweepFile(args[0])
 			if err != nil {
 				return usage(err)
@@ -103,5 +122,6 @@ func validateCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value before checking")
+	c.Flags().StringVar(&out, "out", "runs", "the root folder runs would be written to")
 	return c
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -32,7 +33,9 @@ present), resumes half-finished ones from their search checkpoint and runs the
 rest, so an interrupted sweep is continued by running the same command. Each
 run's output goes to its log.txt; the sweep prints a line per trial and ends
 with a leaderboard of mean ± std over seeds. Exit 1 if any trial failed (the
-others still run).
+others still run). SIGINT / SIGTERM stop the running trials at their next
+safe point, start no more, and exit 130 / 143: run the command again to
+continue.
 
 --workers N runs N trials at once and splits the threads (--threads, default
 the config's threads setting) between them. --shard I/N runs only the trials
@@ -89,8 +92,13 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 		trials = experiments.Shard(trials, i, n)
 	}
 	fmt.Fprintf(w, "sweep %s: %d of %d trials, %d workers, out %s\n", path, len(trials), all, f.workers, f.out)
+	if err := experiments.CheckOutput(f.out); err != nil {
+		return usage(err)
+	}
+	ctx, stop := withSignals(context.Background())
+	defer stop()
 	res, err := experiments.RunSweep(trials, experiments.SweepOptions{
-		Out: f.out, Workers: f.workers, Threads: f.threads, Progress: w})
+		Out: f.out, Workers: f.workers, Threads: f.threads, Progress: w, Context: ctx})
 	if lerr := sweepBoard(w, res); lerr != nil && err == nil {
 		err = lerr
 	}
