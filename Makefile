@@ -4,7 +4,7 @@ CONFIG  ?= configs/lenet300-mnist.yaml
 OUT     ?= runs
 BIN     := bin/evoprune
 
-.PHONY: setup build run test vet bench reproduce clean libtch gpu-bundle gpu-check-cpu
+.PHONY: setup build run test vet bench reproduce fuzz clean libtch gpu-bundle gpu-check-cpu
 
 setup:
 	@scripts/setup.sh
@@ -21,6 +21,10 @@ test: setup
 
 bench: build
 	bench/run.sh
+
+# Every fuzz target for FUZZTIME each (default 10m), one after another.
+fuzz: setup
+	scripts/fuzz.sh
 
 # Paper reproductions (configs/reproduce/, seeds 1-3): ~80 minutes on 2 cores.
 reproduce: build

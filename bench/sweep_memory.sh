@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Resident memory over a 20-trial sweep in one process (issue: limits are
-# enforced; RSS growth < 10 %). Prints RSS after each trial and the growth
-# from the end of trial 1 to the end of trial 20, and between the peaks of
-# the first and the second ten trials. Extra arguments go to `evoprune sweep`.
+# enforced; RSS growth < 10 %). The sweep prints its resident memory after
+# every trial (freed memory handed back first); this prints them, the growth
+# from the end of trial 1 and from the end of trial 3 (every kind of trial
+# has run once by then) to the end of trial 20, and the peak RSS of the first
+# and of the second ten trials, sampled every 0.2 s. Extra arguments go to
+# `evoprune sweep`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
@@ -10,21 +13,18 @@ log=$out/log
 bin/evoprune validate bench/sweep-memory.yaml > /dev/null
 bin/evoprune sweep bench/sweep-memory.yaml --out "$out" "$@" > "$log" 2>&1 &
 pid=$!
-rss() { awk '/VmRSS/{print $2}' /proc/$pid/status 2>/dev/null || echo 0; }
-done_n=0; peak1=0; peak2=0; trace=""
-declare -A after
+peak1=0; peak2=0
 while kill -0 $pid 2>/dev/null; do
-  r=$(rss); r=${r:-0}
-  n=$(grep -cE "^\[[0-9]+/[0-9]+\] trial .*: (run|resumed) in" "$log" || true)
+  r=$(awk '/VmRSS/{print $2}' /proc/$pid/status 2>/dev/null || echo 0); r=${r:-0}
+  n=$(grep -cE "resident memory" "$log" || true)
   if [ "$n" -lt 10 ]; then [ "$r" -gt "$peak1" ] && peak1=$r; else [ "$r" -gt "$peak2" ] && peak2=$r; fi
-  if [ "$n" -gt "$done_n" ]; then
-    done_n=$n; after[$n]=$r; trace="$trace t$n=$r"
-  fi
   sleep 0.2
 done
 wait $pid || { cat "$log"; exit 1; }
-first=${after[1]:-0}; last=${after[$done_n]:-0}
-echo "rss_kib after each trial:$trace"
-echo "trials=$done_n rss_kib_trial1=$first rss_kib_trial$done_n=$last growth=$(awk -v a=$first -v b=$last 'BEGIN{printf "%.1f%%", 100*(b-a)/a}')" \
-  "peak_kib_trials1-10=$peak1 peak_kib_trials11-20=$peak2 peak_growth=$(awk -v a=$peak1 -v b=$peak2 'BEGIN{printf "%.1f%%", 100*(b-a)/a}')"
+mapfile -t mb < <(grep -oE "resident memory [0-9]+ MB" "$log" | awk '{print $3}')
+n=${#mb[@]}
+echo "resident MB after each of $n trials: ${mb[*]}"
+awk -v a="${mb[0]}" -v c="${mb[2]}" -v b="${mb[$((n-1))]}" -v p1="$peak1" -v p2="$peak2" 'BEGIN{
+  printf "growth trial 1 -> %d: %.1f%% (%d -> %d MB); trial 3 -> %d: %.1f%%; peak RSS trials 1-10 %.0f MB, 11-20 %.0f MB (%+.1f%%)\n",
+    '"$n"', 100*(b-a)/a, a, b, '"$n"', 100*(b-c)/c, p1/1024, p2/1024, 100*(p2-p1)/p1 }'
 rm -rf "$out"

@@ -78,14 +78,14 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, err
 	}
 
-	p.stage = "data"
+	p.step("data")
 	splits, err := p.loadData()
 	if err != nil {
 		return nil, p.fail(err)
 	}
 	defer splits.drop()
 
-	p.stage = "train"
+	p.step("train")
 	dense, err := p.denseModel(splits)
 	if err != nil {
 		return nil, p.fail(err)
@@ -94,7 +94,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	denseM := p.measure(dense, splits, dense)
 	p.report("dense", denseM)
 
-	p.stage = "search"
+	p.step("search")
 	mask, err := p.search(dense, splits)
 	if err != nil {
 		return nil, p.fail(err)
@@ -103,7 +103,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		defer mask.weights.Drop()
 	}
 
-	p.stage = "rebuild"
+	p.step("rebuild")
 	masked, err := mask.apply(dense)
 	if err != nil {
 		return nil, p.fail(err)
@@ -134,7 +134,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 
-	p.stage = "finetune"
+	p.step("finetune")
 	t = time.Now()
 	if final, err = p.reconstruct(final, dense, mask, splits); err != nil {
 		return nil, p.fail(err)
@@ -143,7 +143,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	finalM := p.measure(final, splits, final)
 	p.report("final", finalM)
 
-	p.stage = "latency"
+	p.step("latency")
 	t = time.Now()
 	p.latencies([]*model.Net{dense, masked, final}, []*results.Metrics{&denseM, &maskedM, &finalM})
 	p.secs.Latency = time.Since(t).Seconds()
@@ -151,7 +151,7 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 
-	p.stage = "write"
+	p.step("write")
 	p.secs.Total = time.Since(start).Seconds()
 	run := p.record(denseM, maskedM, finalM, diff)
 	if err := p.write(run, mask, final); err != nil {

@@ -129,6 +129,15 @@ func (p *pipeline) printf(format string, args ...any) {
 	}
 }
 
+// step records the step the run enters, in status.json too: a run killed
+// without a chance to say so (SIGKILL) still shows where it was.
+func (p *pipeline) step(name string) {
+	p.stage = name
+	if err := p.dir.WriteStatus(results.Status{State: results.StateRunning, Stage: name}); err != nil {
+		p.printf("status not written: %v\n", err)
+	}
+}
+
 // fail names the step that failed.
 func (p *pipeline) fail(err error) error {
 	if err == nil {

@@ -18,7 +18,13 @@ func (n *Net) Save(path string) (err error) {
 	for _, k := range n.names {
 		named = append(named, ts.NamedTensor{Name: k, Tensor: n.T[k]})
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	// A name of its own: two processes may cache the same dense model.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	tmp := f.Name()
+	f.Close()
 	defer func() {
 		if r := recover(); r != nil { // libtorch throws on a failed write
 			err = fmt.Errorf("save %s: %v", path, r)
@@ -31,6 +37,9 @@ func (n *Net) Save(path string) (err error) {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -22,7 +22,7 @@ func TestSweepShardRunsThenSkips(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, o)
 	}
-	for _, want := range []string{"2 of 8 trials, 2 workers", "[1/2] trial t1-", "[2/2] trial t5-", ": run in ", "final acc", " ± "} {
+	for _, want := range []string{"2 of 8 trials, 2 workers", "[1/2] trial t1-", "[2/2] trial t5-", ": run in ", "final acc", "resident memory ", " ± "} {
 		if !strings.Contains(o, want) {
 			t.Errorf("output lacks %q:\n%s", want, o)
 		}
