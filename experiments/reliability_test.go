@@ -215,3 +215,30 @@ func TestCheckOutput(t *testing.T) {
 		t.Errorf("a file in the way: %v", err)
 	}
 }
+
+// Two copies of one sweep share its trials: a trial another process holds
+// is skipped, not failed, and the copy goes on with the next.
+func TestSweepSkipsTrialsAnotherProcessRuns(t *testing.T) {
+	trials := tinySweep(t)[:2]
+	out := t.TempDir()
+	dir, err := newTrialDir(out, trials[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := (&results.RunDir{Path: dir}).Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	var progress strings.Builder
+	res, err := RunSweep(trials, SweepOptions{Out: out, Progress: &progress})
+	if err != nil {
+		t.Fatalf("sweep: %v\n%s", err, progress.String())
+	}
+	if res[0].State != TrialBusy || res[1].State != TrialRun || res[1].Run == nil {
+		t.Fatalf("states %v %v\n%s", res[0].State, res[1].State, progress.String())
+	}
+	if !strings.Contains(progress.String(), "skipped: ") || !strings.Contains(progress.String(), "in use by another evoprune process") {
+		t.Errorf("progress:\n%s", progress.String())
+	}
+}

@@ -23,6 +23,9 @@ const (
 	TrialSkipped TrialState = "skipped" // already finished
 	// TrialInterrupted: stopped by the sweep's context, or never started.
 	TrialInterrupted TrialState = "interrupted"
+	// TrialBusy: another process (another copy of the sweep) is running
+	// it. Not a failure: two copies of one sweep share its trials.
+	TrialBusy TrialState = "busy"
 )
 
 // TrialFile marks a run directory as a sweep trial's. It records the

@@ -80,7 +80,7 @@ func RunSweep(trials []Trial, o SweepOptions) ([]TrialResult, error) {
 	}
 	failed := 0
 	for _, r := range s.res {
-		if r.Err != nil {
+		if r.Err != nil && r.State != TrialBusy {
 			failed++
 		}
 	}
@@ -202,8 +202,11 @@ func (s *sweepRun) runJob(j *job, workers int) {
 	oc, err := RunTrial(t, RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout, Context: s.o.Context})
 	r.Seconds = time.Since(start).Seconds()
 	var in *Interrupted
-	if errors.As(err, &in) {
+	switch {
+	case errors.As(err, &in):
 		r.State = TrialInterrupted
+	case errors.Is(err, results.ErrBusy):
+		r.State = TrialBusy
 	}
 	if err != nil {
 		r.Err = err
@@ -246,6 +249,8 @@ func (s *sweepRun) finished(pos int) {
 		msg = strings.TrimPrefix(r.Err.Error(), r.Trial.String()+": ")
 	}
 	switch {
+	case r.State == TrialBusy:
+		s.printf(pos, "skipped: %s", msg)
 	case r.State == TrialInterrupted:
 		s.printf(pos, "interrupted after %.1fs; run the sweep again to continue it", r.Seconds)
 	case r.Err != nil && r.Dir != "":

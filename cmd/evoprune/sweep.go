@@ -35,7 +35,9 @@ run's output goes to its log.txt; the sweep prints a line per trial and ends
 with a leaderboard of mean ± std over seeds. Exit 1 if any trial failed (the
 others still run). SIGINT / SIGTERM stop the running trials at their next
 safe point, start no more, and exit 130 / 143: run the command again to
-continue.
+continue. Each trial's directory is locked while it runs: a second copy of the
+same sweep (another terminal, another node on a shared folder) skips the trials
+the first is running and works on the others.
 
 --workers N runs N trials at once and splits the threads (--threads, default
 the config's threads setting) between them. --shard I/N runs only the trials
