@@ -126,8 +126,20 @@ func (c *chain) index(v []int64) *ts.Tensor {
 	return t
 }
 
-// evaluate scores a population chunk.
-func (c *chain) evaluate(masks []search.Mask) ([]search.Score, error) {
+// evaluate scores a population, chunk by chunk (see chunk).
+func (c *chain) evaluate(masks []search.Mask) (out []search.Score, err error) {
+	model.NoGrad(func() {
+		for s := 0; s < len(masks) && err == nil; s += c.chunk() {
+			var sc []search.Score
+			sc, err = c.evaluateChunk(masks[s:min(len(masks), s+c.chunk())])
+			out = append(out, sc...)
+		}
+	})
+	return out, err
+}
+
+// evaluateChunk scores a population chunk.
+func (c *chain) evaluateChunk(masks []search.Mask) ([]search.Score, error) {
 	P := int64(len(masks))
 	kept := c.kept(masks)
 	width := make([]int64, len(c.sizes))

@@ -112,25 +112,25 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
              int b1, double *loss, int32_t *correct) {
   int nb = net->nb;
   if (nb % NR != 0 || net->ops < 1 || net->buffers < 1) {
-    return CNN_ESHAPE;
+    return ENGINE_ESHAPE;
   }
   float *buf = aligned_alloc(64, sizeof(float) * net->buffers * net->buffer);
   if (!buf) {
-    return CNN_ENOMEM;
+    return ENGINE_ENOMEM;
   }
   memset(buf, 0, sizeof(float) * net->buffers * net->buffer);
-  int rc = CNN_OK;
-  for (int p = p0; p < p1 && rc == CNN_OK; p++) {
+  int rc = ENGINE_OK;
+  for (int p = p0; p < p1 && rc == ENGINE_OK; p++) {
     const cnn_op *prog = ops + (int64_t)p * net->ops;
     loss[p - p0] = 0;
     correct[p - p0] = 0;
-    for (int blk = b0; blk < b1 && rc == CNN_OK; blk++) {
+    for (int blk = b0; blk < b1 && rc == ENGINE_OK; blk++) {
       const float *in = net->x + (int64_t)blk * net->block;
       for (int i = 0; i < net->ops; i++) {
         const cnn_op *o = prog + i;
         if (o->dst < 0 || o->dst >= net->buffers || o->src >= net->buffers ||
             o->dst == o->src || o->dst == o->res || o->res >= net->buffers) {
-          rc = CNN_EOP;
+          rc = ENGINE_EOP;
           break;
         }
         const float *src = o->src < 0 ? in : buf + (int64_t)o->src * net->buffer;
@@ -148,9 +148,9 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
           gap(nb, o, src, dst);
           break;
         default:
-          rc = CNN_EOP;
+          rc = ENGINE_EOP;
         }
-        if (rc == CNN_OK && i == net->ops - 1) {
+        if (rc == ENGINE_OK && i == net->ops - 1) {
           int n0 = blk * nb, cols = net->n - n0 < nb ? net->n - n0 : nb;
           tile_score(net->simd, dst, o->out_c, nb, cols, net->y + n0,
                      &loss[p - p0], &correct[p - p0]);

@@ -386,19 +386,6 @@ func (op *cnnOp) folded(rows []int32, stats map[string]bnStats) ([]float32, []fl
 	return scale, shift, nil
 }
 
-// cnnError describes cnn_eval's error codes.
-func cnnError(rc C.int) error {
-	switch rc {
-	case C.CNN_ENOMEM:
-		return errors.New("fitness engine: out of memory")
-	case C.CNN_EOP:
-		return errors.New("fitness engine: bad op in a program (a bug)")
-	case C.CNN_ESHAPE:
-		return errors.New("fitness engine: bad block size (a bug)")
-	}
-	return fmt.Errorf("fitness engine: error %d", int(rc))
-}
-
 // evaluate scores a population.
 func (e *cnn) evaluate(masks []search.Mask) ([]search.Score, error) {
 	return e.run(masks, nil)
@@ -461,10 +448,7 @@ func (e *cnn) run(masks []search.Mask, pred []int32) ([]search.Score, error) {
 		rc := C.cnn_eval(&net, &pk.ops[0], (*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]),
 			(*C.int64_t)(unsafe.Pointer(&pk.off[0])), 0, C.int(len(masks)), C.int(b0), C.int(b1),
 			(*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
-		if rc != C.CNN_OK {
-			return cnnError(rc)
-		}
-		return nil
+		return engineError(rc)
 	})
 	if err != nil {
 		return nil, err

@@ -1,5 +1,7 @@
 #include <stdint.h>
 
+#include "engine.h"
+
 // cnn_eval runs whole convolutional networks (residual blocks included)
 // for a population: every individual's network is a program of ops over
 // activation buffers laid out [channels × (H+2b) × (W+2b) × nb], samples
@@ -10,8 +12,6 @@
 
 enum { CNN_CONV = 0, CNN_POOL = 1, CNN_GAP = 2 };
 
-// Error codes.
-enum { CNN_OK = 0, CNN_ENOMEM = -1, CNN_EOP = -2, CNN_ESHAPE = -3 };
 
 // One op of an individual's program.
 typedef struct {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
@@ -36,10 +35,7 @@ type Evaluator struct {
 	prefixAt int        // top-level layer the prefix feeds
 	repeat   int64      // columns per unit of the first group at prefixAt
 	scratch  *model.Net // Weights: the network whose weights are set per mask
-	chain    *chain     // Units on an MLP tail: the batched engine (GPU)
-	tail     *tail      // the same on the CPU
-	cnn      *cnn       // Units of convolutional networks on the CPU
-	sparse   *sparse    // Weights on an MLP, on the CPU
+	engine   engine     // whole populations at once; nil: mask by mask
 	adaptBN  []*ts.Tensor
 }
 
@@ -53,17 +49,18 @@ func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
 		return false
 	}
 	e.dropPrefix()
-	if e.chain != nil {
-		e.chain.close()
-		e.chain = nil
+	// Only the conv program folds per-mask statistics in; the other
+	// engines would score with the dense ones.
+	if _, ok := e.engine.(*cnn); !ok && e.engine != nil {
+		e.engine.close()
+		e.engine = nil
 	}
-	e.tail = nil // (the sparse engine's networks have no batch norm)
 	e.adaptBN = batches
-	if e.cnn == nil && e.Kind == Units && !e.Naive {
-		e.cnn = newCNN(e.Net, e.Groups, e.Val, torchrt.Threads())
+	if e.engine == nil && e.Kind == Units && !e.Naive {
+		e.engine = cnnEngine(e)
 	}
-	if e.cnn != nil {
-		e.cnn.adapt = func(m search.Mask) (map[string]bnStats, error) { return e.adaptedStats(UnitMask(m, e.Groups)) }
+	if c, ok := e.engine.(*cnn); ok {
+		c.adapt = func(m search.Mask) (map[string]bnStats, error) { return e.adaptedStats(UnitMask(m, e.Groups)) }
 	}
 	return true
 }
@@ -154,39 +151,31 @@ func NewEvaluator(n *model.Net, kind Granularity, groups []*model.Group, val *mo
 
 // prepare computes, for unit masks of sequential networks, everything
 // upstream of the first group's consumer once: each mask then only runs its
-// rebuilt rest on that activation. On the CPU whole populations then go
-// through the tail engine (linear / conv / ReLU / max-pool tails) and weight
-// masks of MLPs through the sparse engine; on GPUs MLP tails go through the
-// batched chain; anything else is evaluated mask by mask.
+// rebuilt rest on that activation. Then it takes the first engine that
+// runs the network (unitEngines, weightEngines); without one, masks are
+// evaluated one by one.
 func (e *Evaluator) prepare() {
-	if e.Kind == Weights {
-		if e.sparse = newSparse(e.Net, e.Val, torchrt.Threads()); e.sparse == nil {
-			e.scratch = e.Net.Clone()
+	makers := weightEngines()
+	if e.Kind == Units {
+		if len(e.Groups) == 0 {
+			return
 		}
-		return
+		makers = unitEngines()
+		c := e.Groups[0].Consumers[0]
+		if !strings.Contains(c.Path, ".") && len(e.Groups[0].Consumers) == 1 {
+			// The first consumer is a top-level layer: share the prefix.
+			fmt.Sscan(c.Path, &e.prefixAt)
+			e.repeat = c.Repeat
+			e.prefix = e.Net.Infer(0, e.prefixAt, e.Val.X)
+		}
 	}
-	if len(e.Groups) == 0 {
-		return
-	}
-	c := e.Groups[0].Consumers[0]
-	if !strings.Contains(c.Path, ".") && len(e.Groups[0].Consumers) == 1 {
-		// The first consumer is a top-level layer: share the prefix.
-		fmt.Sscan(c.Path, &e.prefixAt)
-		e.repeat = c.Repeat
-		e.prefix = e.Net.Infer(0, e.prefixAt, e.Val.X)
-		model.NoGrad(func() {
-			e.tail = newTail(e.Net, e.Groups, e.prefixAt, e.prefix, e.Val.Y, torchrt.Threads())
-		})
-		if e.tail != nil {
+	for _, mk := range makers {
+		if e.engine = mk(e); e.engine != nil {
 			return
 		}
 	}
-	if e.cnn = newCNN(e.Net, e.Groups, e.Val, torchrt.Threads()); e.cnn != nil {
-		e.dropPrefix() // the CNN engine runs from the input
-		return
-	}
-	if e.prefix != nil {
-		model.NoGrad(func() { e.chain = newChain(e.Net, e.Groups, e.prefix, e.Val.Y) })
+	if e.Kind == Weights {
+		e.scratch = e.Net.Clone()
 	}
 }
 
@@ -205,8 +194,8 @@ func (e *Evaluator) Close() {
 	if e.scratch != nil {
 		e.scratch.Drop()
 	}
-	if e.chain != nil {
-		e.chain.close()
+	if e.engine != nil {
+		e.engine.close()
 	}
 }
 
@@ -254,16 +243,8 @@ func numel(s []int64) int64 {
 // Engine names the evaluation path masks take (for reports).
 func (e *Evaluator) Engine() string {
 	switch {
-	case e.tail != nil:
-		return "tail tiles"
-	case e.cnn != nil && e.cnn.adapt != nil:
-		return "conv tiles, adaptive BN per mask"
-	case e.cnn != nil:
-		return "conv tiles"
-	case e.sparse != nil:
-		return "sparse rows"
-	case e.chain != nil:
-		return "batched chain"
+	case e.engine != nil:
+		return e.engine.name()
 	case e.Naive:
 		return "naive"
 	case e.prefix != nil:
@@ -279,27 +260,11 @@ func (e *Evaluator) Evaluate(masks []search.Mask) ([]search.Score, error) {
 	if err := e.stop(); err != nil {
 		return nil, err
 	}
-	switch {
-	case e.tail != nil:
-		return e.tail.evaluate(masks)
-	case e.cnn != nil:
-		return e.cnn.evaluate(masks)
-	case e.sparse != nil:
-		return e.sparse.evaluate(masks)
+	if e.engine != nil {
+		return e.engine.evaluate(masks)
 	}
 	out := make([]search.Score, len(masks))
 	var err error
-	if e.chain != nil {
-		model.NoGrad(func() {
-			out = out[:0]
-			for s := 0; s < len(masks) && err == nil; s += e.chain.chunk() {
-				var sc []search.Score
-				sc, err = e.chain.evaluate(masks[s:min(len(masks), s+e.chain.chunk())])
-				out = append(out, sc...)
-			}
-		})
-		return out, err
-	}
 	for i, m := range masks {
 		if err := e.stop(); err != nil {
 			return nil, err

@@ -104,19 +104,27 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 		engines := map[string]func([]search.Mask) ([]search.Score, error){"engine": engine.Evaluate}
 		if c.kind == Units {
 			// Networks with batch norm go to the CNN engine, the rest to the tail engine.
-			if (engine.cnn != nil) != n.HasBN() || (engine.tail != nil) == n.HasBN() {
+			conv, _ := engine.engine.(*cnn)
+			tiles, _ := engine.engine.(*tail)
+			if (conv != nil) != n.HasBN() || (tiles != nil) == n.HasBN() {
 				t.Fatalf("%s: engine %q", c.spec.Arch, engine.Engine())
 			}
 			// Portable tiles, and more threads than sample blocks.
-			if e := engine.cnn; e != nil {
+			if e := conv; e != nil {
 				generic, many := *e, *e
 				generic.simd, many.threads = 0, 64
 				engines["generic conv tiles"], engines["64 threads"] = generic.evaluate, many.evaluate
 			}
-			if e := engine.tail; e != nil {
+			if e := tiles; e != nil {
 				generic, many := *e, *e
 				generic.simd, many.threads = 0, 16
 				engines["generic tiles"], engines["16 threads"] = generic.evaluate, many.evaluate
+				// The C side's return codes reach Go as distinct errors.
+				bad := *e
+				bad.nb = 8
+				if _, err := bad.evaluate(masks); err == nil || !strings.Contains(err.Error(), "bad block size") {
+					t.Errorf("tail engine with blocks of 8 samples: %v, want a block-size error", err)
+				}
 			}
 		}
 		if c.spec.Arch == "mlp" && c.kind == Units {
@@ -126,10 +134,11 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 			engines["chain"] = ch.evaluate
 		}
 		if c.spec.Arch == "mlp" && c.kind == Weights {
-			if engine.sparse == nil {
+			rows, ok := engine.engine.(*sparse)
+			if !ok {
 				t.Fatalf("%s: the CPU sparse engine is not used", c.spec.Arch)
 			}
-			generic := *engine.sparse
+			generic := *rows
 			generic.simd = 0
 			engines["generic rows"] = generic.evaluate
 		}

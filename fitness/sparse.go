@@ -150,8 +150,8 @@ func (s *sparse) run(c *csr, loss []float64, correct []int32) error {
 		(*C.int32_t)(&c.rowptr[0]), (*C.int64_t)(&c.nzoff[0]),
 		(*C.int32_t)(&c.cols[0]), (*C.float)(&c.vals[0]),
 		0, C.int(len(loss)), (*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
-	if rc != 0 {
-		return fmt.Errorf("fitness engine: out of memory")
+	if err := engineError(rc); err != nil {
+		return err
 	}
 	return nil
 }

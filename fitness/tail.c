@@ -75,18 +75,21 @@ static void pool2d(float *a, int rows, int h, int w, int win, int nb) {
   }
 }
 
-int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
+int tail_eval(int simd, int layers, const tail_layer *layer, int nb, int n,
               int ldx, const float *x, const int32_t *y, const int32_t *rows,
               const int32_t *ks, const int64_t *woff, const int64_t *boff,
               const int64_t *ioff, const float *w, const float *b,
               const int32_t *idx, int p0, int p1, int s0, int s1,
               double *loss, int32_t *correct) {
+  if (nb <= 0 || nb % NR != 0) {
+    return ENGINE_ESHAPE;
+  }
   int64_t act = 0, taps = 0;
   for (int p = p0; p < p1; p++) {
     int64_t t = 0;
     for (int l = 0; l < layers; l++) {
       int i = p * layers + l;
-      int64_t a = (int64_t)panels(rows[i]) * MR * desc[l * 6] * nb;
+      int64_t a = (int64_t)panels(rows[i]) * MR * layer[l].positions * nb;
       act = a > act ? a : act;
       t += ks[i];
     }
@@ -99,7 +102,7 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
   if (!buf || !off) {
     free(buf);
     free(off);
-    return -1;
+    return ENGINE_ENOMEM;
   }
   for (int p = p0; p < p1; p++) {
     // Input-row offsets of every layer's taps, in floats.
@@ -118,8 +121,8 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
       float *src = NULL, *dst = buf;
       int k0 = 0;
       for (int l = 0; l < layers; l++) {
-        const int32_t *d = desc + l * 6;
-        int P = d[0], inW = d[1], outW = d[2], win = d[3], relu = d[4];
+        const tail_layer *d = layer + l;
+        int P = d->positions, inW = d->in_w, outW = d->out_w, win = d->pool, relu = d->relu;
         int i = p * layers + l, last = l == layers - 1;
         const float *A = w + woff[i], *bias = b + boff[i];
         const float *base = l == 0 ? x + n0 : src;
@@ -151,7 +154,7 @@ int tail_eval(int simd, int layers, const int32_t *desc, int nb, int n,
   }
   free(buf);
   free(off);
-  return 0;
+  return ENGINE_OK;
 }
 
 // row_generic is row_avx2 for any CPU.
@@ -193,7 +196,7 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
   int64_t act = (int64_t)maxrows * NB;
   float *buf = aligned_alloc(64, sizeof(float) * 2 * act);
   if (!buf) {
-    return -1;
+    return ENGINE_ENOMEM;
   }
   for (int p = p0; p < p1; p++) {
     loss[p - p0] = 0;
@@ -222,5 +225,5 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
     }
   }
   free(buf);
-  return 0;
+  return ENGINE_OK;
 }

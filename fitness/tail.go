@@ -27,8 +27,8 @@ type tail struct {
 	n, nb   int       // samples; samples per block
 	y       []int32   // labels
 	stages  []stage
-	desc    []int32 // tail_eval's per-layer description
-	sizes   []int   // units per group
+	layers  []C.tail_layer
+	sizes   []int // units per group
 	threads int
 	simd    C.int
 }
@@ -117,10 +117,11 @@ func newTail(n *model.Net, groups []*model.Group, at int, prefix, y *ts.Tensor, 
 		return nil
 	}
 	for _, st := range t.stages {
-		t.desc = append(t.desc, int32(st.positions), int32(st.inW), int32(st.outW), int32(st.pool), 0, 0)
+		l := C.tail_layer{positions: C.int32_t(st.positions), in_w: C.int32_t(st.inW), out_w: C.int32_t(st.outW), pool: C.int32_t(st.pool)}
 		if st.relu {
-			t.desc[len(t.desc)-2] = 1
+			l.relu = 1
 		}
+		t.layers = append(t.layers, l)
 	}
 	t.setInput(prefix, y)
 	if int64(len(t.x)/t.ldx) != groups[0].Size*int64(t.stages[0].unitRows) {
@@ -292,16 +293,13 @@ func (t *tail) pack(kept [][][]int32) *pack {
 
 // run evaluates packed individuals on the calling thread.
 func (t *tail) run(pk *pack, s0, s1 int, loss []float64, correct []int32) error {
-	rc := C.tail_eval(t.simd, C.int(len(t.stages)), (*C.int32_t)(&t.desc[0]), C.int(t.nb), C.int(t.n), C.int(t.ldx),
+	rc := C.tail_eval(t.simd, C.int(len(t.layers)), &t.layers[0], C.int(t.nb), C.int(t.n), C.int(t.ldx),
 		(*C.float)(&t.x[0]), (*C.int32_t)(&t.y[0]),
 		(*C.int32_t)(&pk.rows[0]), (*C.int32_t)(&pk.ks[0]),
 		(*C.int64_t)(&pk.woff[0]), (*C.int64_t)(&pk.boff[0]), (*C.int64_t)(&pk.ioff[0]),
 		(*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]), (*C.int32_t)(&pk.idx[0]),
 		0, C.int(len(loss)), C.int(s0), C.int(s1), (*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
-	if rc != 0 {
-		return fmt.Errorf("fitness engine: out of memory")
-	}
-	return nil
+	return engineError(rc)
 }
 
 // evaluate scores a population.
