@@ -8,7 +8,6 @@ import (
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
-	"github.com/sugarme/gotch"
 )
 
 // EvalResult is a saved model's test-set evaluation.
@@ -38,9 +37,9 @@ func Eval(dir string) (*EvalResult, error) {
 		return nil, err
 	}
 	torchrt.SetThreads(e.Threads)
-	dev := gotch.CPU
-	if e.Device != "cpu" {
-		dev = gotch.CudaIfAvailable()
+	dev, err := model.Device(e.Device)
+	if err != nil {
+		return nil, fmt.Errorf("eval %s: %w", dir, err)
 	}
 	n, err := model.Load(arch, rd.File(results.ModelFile), dev)
 	if err != nil {
@@ -54,6 +53,9 @@ func Eval(dir string) (*EvalResult, error) {
 	}
 	test := model.ToDevice(sp.Test, dev)
 	defer test.Drop()
-	s := scores(n, test, sp.Test)
+	s, err := scores(n, test, sp.Test)
+	if err != nil {
+		return nil, fmt.Errorf("eval %s: %w", dir, err)
+	}
 	return &EvalResult{Accuracy: s.Accuracy, Precision: s.Precision, Recall: s.Recall, F1: s.F1, Params: model.Params(arch)}, nil
 }

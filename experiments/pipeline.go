@@ -91,7 +91,10 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 	defer dense.Drop()
-	denseM := p.measure(dense, splits, dense)
+	denseM, err := p.measure(dense, splits, dense)
+	if err != nil {
+		return nil, p.fail(err)
+	}
 	p.report("dense", denseM)
 
 	p.step("search")
@@ -124,7 +127,10 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 	if diff <= 1e-3 {
 		same = final
 	}
-	maskedM := p.measure(masked, splits, same)
+	maskedM, err := p.measure(masked, splits, same)
+	if err != nil {
+		return nil, p.fail(err)
+	}
 	// The masked network computes with exactly the rebuilt network's weights.
 	p.effective(&maskedM, final.Count())
 	p.report("masked", maskedM)
@@ -140,7 +146,10 @@ func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 	p.secs.Finetune = time.Since(t).Seconds()
-	finalM := p.measure(final, splits, final)
+	finalM, err := p.measure(final, splits, final)
+	if err != nil {
+		return nil, p.fail(err)
+	}
 	p.report("final", finalM)
 
 	p.step("latency")
@@ -303,7 +312,10 @@ func archFor(e *Experiment, shape [3]int, classes int) (model.Arch, error) {
 
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
 	return func(epoch int, loss float64, d time.Duration) error {
-		acc := accuracy(n, val)
+		acc, err := accuracy(n, val)
+		if err != nil {
+			return fmt.Errorf("epoch %d: validation: %w", epoch+1, err)
+		}
 		p.lastVal.net, p.lastVal.on, p.lastVal.acc = n, val, acc
 		p.printf("%s: epoch %d/%d  loss %.4f  val acc %.2f%%  (%.1fs)\n", what, epoch+1, epochs, loss, 100*acc, d.Seconds())
 		return nil
@@ -313,12 +325,17 @@ func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *mode
 // measure evaluates a network on the test set (reporting only) and the
 // validation set through same, a network computing n's function, and
 // measures n's size.
-func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) results.Metrics {
+func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) (results.Metrics, error) {
 	defer func(t time.Time) { p.secs.Evaluate += time.Since(t).Seconds() }(time.Now())
-	sc := scores(same, s.test, s.Test)
+	sc, err := scores(same, s.test, s.Test)
+	if err != nil {
+		return results.Metrics{}, fmt.Errorf("test metrics: %w", err)
+	}
 	val := p.lastVal.acc
 	if p.lastVal.net != same || p.lastVal.on != s.valFull {
-		val = accuracy(same, s.valFull)
+		if val, err = accuracy(same, s.valFull); err != nil {
+			return results.Metrics{}, fmt.Errorf("validation accuracy: %w", err)
+		}
 	}
 	p.lastVal.net = nil
 	c := n.Count()
@@ -342,7 +359,7 @@ func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) results.Met
 		p.denseParams = c.Params
 		m.Compression = 1
 	}
-	return m
+	return m, nil
 }
 
 func (p *pipeline) report(what string, m results.Metrics) {
@@ -372,32 +389,42 @@ func (p *pipeline) effective(m *results.Metrics, c model.Counts) {
 	}
 }
 
-func scores(n *model.Net, b *model.Batch, set *data.Set) fitness.Scores {
-	c, err := fitness.NewConfusion(set.Classes, set.Y, predict(n, b))
+// scores are n's test metrics on b, whose labels set holds.
+func scores(n *model.Net, b *model.Batch, set *data.Set) (fitness.Scores, error) {
+	pred, err := predict(n, b)
 	if err != nil {
-		return fitness.Scores{}
+		return fitness.Scores{}, err
 	}
-	return c.Scores()
+	c, err := fitness.NewConfusion(set.Classes, set.Y, pred)
+	if err != nil {
+		return fitness.Scores{}, fmt.Errorf("metrics: %w", err)
+	}
+	return c.Scores(), nil
 }
 
 // predict classifies b on the CPU engine where it runs n (convolutional
 // networks: 2–3x libtorch's chunked forwards here), else through libtorch.
-func predict(n *model.Net, b *model.Batch) []int32 {
-	if pred, ok, err := fitness.Predict(n, b, torchrt.Threads()); ok && err == nil {
-		return pred
+func predict(n *model.Net, b *model.Batch) ([]int32, error) {
+	pred, ok, err := fitness.Predict(n, b, torchrt.Threads())
+	if ok {
+		return pred, err
 	}
-	preds, _ := model.Predict(n, b)
-	return preds
+	pred, _ = model.Predict(n, b) // (libtorch failures panic: Run recovers)
+	return pred, nil
 }
 
 // accuracy is the fraction of b that n classifies correctly.
-func accuracy(n *model.Net, b *model.Batch) float64 {
+func accuracy(n *model.Net, b *model.Batch) (float64, error) {
+	pred, err := predict(n, b)
+	if err != nil {
+		return 0, err
+	}
 	y := model.Host(b.Y)
 	correct := 0
-	for i, p := range predict(n, b) {
+	for i, p := range pred {
 		if float32(p) == y[i] {
 			correct++
 		}
 	}
-	return float64(correct) / float64(max(b.N, 1))
+	return float64(correct) / float64(max(b.N, 1)), nil
 }

@@ -36,8 +36,12 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 		if err != nil {
 			return final, err
 		}
+		acc, err := accuracy(final, s.valFull)
+		if err != nil {
+			return final, fmt.Errorf("refit: %w", err)
+		}
 		p.printf("refit: %d layer(s) re-fitted by least squares on %d training samples, val acc %.2f%%\n",
-			n, min(5000, s.train.N), 100*accuracy(final, s.valFull))
+			n, min(5000, s.train.N), 100*acc)
 	}
 	switch r.Init {
 	case "rewind", "reinit":

@@ -77,23 +77,19 @@ func (pl *perLayer) describe(m search.Mask) string {
 	return strings.Join(parts, ", ")
 }
 
-// searchLayers runs the genetic or random search over allocations.
-func (p *pipeline) searchLayers(s *Search) (*Found, error) {
-	pl := newPerLayer(s.Space, s.Screen)
-	var res *search.Result
-	var err error
-	switch a := p.e.Search.Algorithm; a {
-	case "genetic":
-		res, err = p.geneticSearch(pl.sorted, pl)
-	case "random":
-		sc := p.e.Search
-		res, err = search.Random(pl.sorted, pl, sc.Population*(sc.Generations+1), p.e.Seed, p.objective(), sc.Population)
-	default:
-		return nil, fmt.Errorf("prune.granularity layer: search.algorithm %s does not search allocations (use genetic or random)", a)
+// overLayers runs a population search over s's masks, or, with layer
+// granularity, over per-layer allocations (one keep count per layer,
+// magnitude deciding inside each) whose best is turned back into a mask.
+func (s *Search) overLayers(run func(search.Space, search.Evaluator) (*search.Result, error)) (*Found, error) {
+	if s.Exp.Prune.Granularity != "layer" {
+		res, err := run(s.Space, s.Screen)
+		return &Found{Result: res}, err
 	}
+	pl := newPerLayer(s.Space, s.Screen)
+	res, err := run(pl.sorted, pl)
 	if err != nil {
 		return nil, err
 	}
-	p.printf("search: per-layer keep: %s\n", pl.describe(res.Best))
+	s.Printf("search: per-layer keep: %s\n", pl.describe(res.Best))
 	return &Found{Result: pl.toWeightResult(res)}, nil
 }

@@ -48,21 +48,13 @@ func open(e *Experiment, o RunOptions) (*pipeline, error) {
 		o.Stdout = os.Stdout
 	}
 	p := &pipeline{e: e, o: o}
-	switch e.Device {
-	case "cpu":
-		p.dev = gotch.CPU
-	case "cuda":
-		p.dev = gotch.CudaIfAvailable()
-		if p.dev == gotch.CPU {
-			return nil, fmt.Errorf("device: cuda requested but libtorch sees no CUDA device")
-		}
-	default:
-		p.dev = gotch.CudaIfAvailable()
+	var err error
+	if p.dev, err = model.Device(e.Device); err != nil {
+		return nil, &InputError{fmt.Errorf("device: %w", err)}
 	}
 	torchrt.SetThreads(e.Threads)
 	torchrt.Seed(e.Seed)
 
-	var err error
 	if o.Resume != "" {
 		p.dir, err = results.OpenRunDir(o.Resume)
 		p.resumed = true
@@ -75,6 +67,10 @@ func open(e *Experiment, o RunOptions) (*pipeline, error) {
 	if p.lock, err = p.dir.Lock(); err != nil {
 		return nil, &InputError{err}
 	}
+	if _, err := os.Stat(p.dir.File(results.MetricsFile)); p.resumed && err == nil {
+		p.lock.Release() // and leave the finished run's status alone
+		return nil, &InputError{fmt.Errorf("run directory %s holds a finished run (%s): nothing to resume", p.dir.Path, results.MetricsFile)}
+	}
 	if err := p.start(); err != nil {
 		p.close(err)
 		return nil, err
@@ -85,11 +81,6 @@ func open(e *Experiment, o RunOptions) (*pipeline, error) {
 // start writes the run's config and status and opens its log.
 func (p *pipeline) start() error {
 	e := p.e
-	if p.resumed {
-		if _, err := os.Stat(p.dir.File(results.MetricsFile)); err == nil {
-			return &InputError{fmt.Errorf("run directory %s holds a finished run (%s): nothing to resume", p.dir.Path, results.MetricsFile)}
-		}
-	}
 	p.stage = "start"
 	if err := p.dir.WriteStatus(results.Status{State: results.StateRunning, Stage: p.stage}); err != nil {
 		return err
@@ -112,15 +103,8 @@ func (p *pipeline) start() error {
 	}
 	p.printf("run %s: %s on %s, %s granularity, %s search, target sparsity %.2f, device %s, %d threads, seed %d\n",
 		filepath.Base(p.dir.Path), e.Model.Arch, e.Data.Dataset, e.Prune.Granularity, e.Search.Algorithm,
-		e.Prune.TargetSparsity, deviceName(p.dev), torchrt.Threads(), e.Seed)
+		e.Prune.TargetSparsity, model.DeviceName(p.dev), torchrt.Threads(), e.Seed)
 	return nil
-}
-
-func deviceName(d gotch.Device) string {
-	if d == gotch.CPU {
-		return "cpu"
-	}
-	return "cuda"
 }
 
 func (p *pipeline) printf(format string, args ...any) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,20 +74,20 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
-	strategy, ok := strategies[p.e.Search.Algorithm]
-	if p.e.Prune.Granularity == "layer" {
-		strategy, ok = p.searchLayers, true
-	}
+	strategy, ok := registry[p.e.Search.Algorithm]
 	if !ok {
-		return nil, fmt.Errorf("search.algorithm %q is not available yet", p.e.Search.Algorithm)
+		return nil, fmt.Errorf("search.algorithm %q: no such strategy (%s)", p.e.Search.Algorithm, strings.Join(strategyNames(nil), ", "))
+	}
+	if g := p.e.Prune.Granularity; !slices.Contains(strategy.Granularities, g) {
+		return nil, fmt.Errorf("search.algorithm %s works on prune.granularity %s, not %s", strategy.Name, either(strategy.Granularities, false), g)
 	}
 	ev, screen, done := p.evaluators(dense, kind, groups, s)
 	defer done()
 	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
 		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
-	found, err := strategy(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
-		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Printf: p.printf, Stop: p.stopped, p: p})
+	found, err := strategy.Run(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
+		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Objective: p.objective(), Store: runStore{p}, Printf: p.printf, Stop: p.stopped})
 	if err != nil {
 		return nil, err
 	}
@@ -107,46 +108,43 @@ func (p *pipeline) checkpointPath() string {
 	return filepath.Join(p.dir.File(results.CheckpointDir), "search.json")
 }
 
-// geneticSearch runs the GA, checkpointing after every generation.
-func (p *pipeline) geneticSearch(space search.Space, ev search.Evaluator) (*search.Result, error) {
-	sc := p.e.Search
-	cfg := search.Config{Population: sc.Population, Generations: sc.Generations, Elitism: sc.Elitism,
-		CrossoverRate: sc.CrossoverRate, MutationRate: sc.MutationRate, Seed: p.e.Seed, Objective: p.objective()}
-	opt := search.Options{OnGeneration: func(pr search.Progress, cp *search.Checkpoint) error {
-		p.printf("gen %3d/%d  best %.4f  mean %.4f  val acc %.2f%%  density %.3f  evals %d  %.0f evals/s\n",
-			pr.Generation, sc.Generations, pr.BestFitness, pr.MeanFitness, 100*pr.BestValAccuracy,
-			pr.BestDensity, pr.Evaluations, pr.EvalsPerSec)
-		if err := os.MkdirAll(p.dir.File(results.CheckpointDir), 0o755); err != nil {
-			return err
-		}
-		if err := results.WriteJSON(p.checkpointPath(), cp); err != nil {
-			return err
-		}
-		if err := p.writeHistory(cp.History); err != nil {
-			return err
-		}
-		if p.o.Stop != nil {
-			if err := p.o.Stop(pr.Generation); err != nil {
-				return err
-			}
-		}
-		return p.stopped()
-	}}
-	if p.resumed {
-		cp, err := p.readCheckpoint()
-		if err != nil {
-			return nil, err
-		}
-		opt.Resume = cp
+// runStore is the run directory as strategies see it (RunStore).
+type runStore struct{ p *pipeline }
+
+func (r runStore) Checkpoint() (*search.Checkpoint, error) {
+	if !r.p.resumed {
+		return nil, nil
 	}
-	res, err := search.Genetic(space, ev, cfg, opt)
-	var bad *search.CheckpointError
-	if errors.As(err, &bad) {
-		// Another experiment's or an edited checkpoint: never a silent restart.
-		return nil, &InputError{fmt.Errorf("resume %s: %w", p.checkpointPath(), err)}
-	}
-	return res, err
+	return r.p.readCheckpoint()
 }
+
+func (r runStore) Generation(generations int, pr search.Progress, cp *search.Checkpoint) error {
+	p := r.p
+	p.printf("gen %3d/%d  best %.4f  mean %.4f  val acc %.2f%%  density %.3f  evals %d  %.0f evals/s\n",
+		pr.Generation, generations, pr.BestFitness, pr.MeanFitness, 100*pr.BestValAccuracy,
+		pr.BestDensity, pr.Evaluations, pr.EvalsPerSec)
+	if err := os.MkdirAll(p.dir.File(results.CheckpointDir), 0o755); err != nil {
+		return err
+	}
+	if err := results.WriteJSON(p.checkpointPath(), cp); err != nil {
+		return err
+	}
+	if err := p.writeHistory(cp.History); err != nil {
+		return err
+	}
+	if p.o.Stop != nil {
+		if err := p.o.Stop(pr.Generation); err != nil {
+			return err
+		}
+	}
+	return p.stopped()
+}
+
+func (r runStore) BadCheckpoint(err error) error {
+	return &InputError{fmt.Errorf("resume %s: %w", r.p.checkpointPath(), err)}
+}
+
+func (r runStore) WriteRounds(rows []results.RoundRow) error { return r.p.dir.WriteRounds(rows) }
 
 // readCheckpoint reads the search checkpoint of a resumed run: nil when the
 // run stopped before its first generation ended; a corrupt file is bad

@@ -98,6 +98,9 @@ func TestRunDirectoryInUseOrFinished(t *testing.T) {
 	if err := resume(dir); !errors.As(err, &bad) || !strings.Contains(err.Error(), "nothing to resume") {
 		t.Fatalf("resume of a finished run: %v", err)
 	}
+	if st, err := (&results.RunDir{Path: dir}).ReadStatus(); err != nil || st.State != results.StateFinished {
+		t.Errorf("the finished run's status after a refused resume: %+v, %v", st, err)
+	}
 }
 
 // A loss that becomes NaN stops the run with an error naming the step and

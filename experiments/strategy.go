@@ -1,8 +1,13 @@
 package experiments
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
 	"github.com/evoprune/evoprune/search"
 )
 
@@ -27,13 +32,30 @@ type Search struct {
 	Test *model.Batch
 	// Alloc, when prune.layer_sparsity is set, is the number of slots each
 	// segment keeps (summing to Space.Keep); see allocation.
-	Alloc  []int
-	Printf func(format string, args ...any)
+	Alloc []int
+	// Objective turns scores into the fitness strategies maximise.
+	Objective search.Objective
+	Store     RunStore
+	Printf    func(format string, args ...any)
 	// Stop is asked between units of work (training steps); an error
 	// means the run was interrupted: return it.
 	Stop func() error
+}
 
-	p *pipeline
+// RunStore is what strategies keep in the run directory.
+type RunStore interface {
+	// Checkpoint is the search checkpoint to resume from: nil for a new
+	// run or one stopped before its first generation ended.
+	Checkpoint() (*search.Checkpoint, error)
+	// Generation reports a finished generation of a population search
+	// and saves its checkpoint and history.csv; an error stops the search
+	// (the run was interrupted).
+	Generation(generations int, pr search.Progress, cp *search.Checkpoint) error
+	// BadCheckpoint turns a checkpoint the search refused into the
+	// run's error (bad input: never a silent restart).
+	BadCheckpoint(err error) error
+	// WriteRounds writes rounds.json (iterative pruning).
+	WriteRounds(rows []results.RoundRow) error
 }
 
 // Found is a strategy's answer.
@@ -45,38 +67,86 @@ type Found struct {
 	Weights *model.Net
 }
 
-// strategies are selected by name from search.algorithm.
-var strategies = map[string]Strategy{
-	"genetic":             genetic,
-	"random":              randomSearch,
-	"global-magnitude":    globalMagnitude,
-	"threshold":           threshold,
-	"iterative-magnitude": iterativeMagnitude,
-	"degree":              degree,
-	"greedy":              greedy,
-	"layerwise":           layerwise,
+// StrategyInfo is a registered strategy: the search.algorithm name that
+// selects it, what it works on, and how it runs. Validation, --help and the
+// README's table read the registry; a new strategy is one file that
+// registers itself.
+type StrategyInfo struct {
+	Name    string
+	Summary string // one line of Markdown: what it does
+	// Granularities are the prune.granularity values it works on.
+	Granularities []string
+	// LayerSparsity: it honours prune.layer_sparsity (a fixed per-layer
+	// allocation, in Search.Alloc).
+	LayerSparsity bool
+	// Screens: it scores whole populations through Search.Screen, so the
+	// fidelity schedule (search.fitness.low_samples) applies.
+	Screens bool
+	Run     Strategy
 }
 
-func genetic(s *Search) (*Found, error) {
-	res, err := s.p.geneticSearch(s.Space, s.Screen)
-	return &Found{Result: res}, err
-}
+// registry holds the strategies by name, registered (the order messages
+// list them in) by their files' init, the only time it is written.
+var (
+	registry   = map[string]StrategyInfo{}
+	registered []string
+)
 
-// randomSearch is the control: uniformly random masks at the same budget and
-// with as many evaluations as the genetic search would make.
-func randomSearch(s *Search) (*Found, error) {
-	sc := s.Exp.Search
-	res, err := search.Random(s.Space, s.Screen, sc.Population*(sc.Generations+1), s.Exp.Seed, s.p.objective(), sc.Population)
-	return &Found{Result: res}, err
-}
-
-// globalMagnitude keeps the highest-scoring slots network-wide (unit scores
-// are normalised per layer, see fitness.Space).
-func globalMagnitude(s *Search) (*Found, error) {
-	if s.Alloc != nil {
-		return single(s, search.PerSegmentTopK(s.Space, s.Alloc))
+func register(s StrategyInfo) {
+	if _, dup := registry[s.Name]; dup || s.Run == nil || len(s.Granularities) == 0 {
+		panic("experiments: bad or duplicate strategy registration " + s.Name)
 	}
-	return single(s, search.TopK(s.Space))
+	registry[s.Name] = s
+	registered = append(registered, s.Name)
+}
+
+// Strategies lists the registered strategies, sorted by name.
+func Strategies() []StrategyInfo {
+	out := make([]StrategyInfo, 0, len(registry))
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b StrategyInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// strategyNames are the registered names in registration order; with a
+// filter, only the strategies it accepts.
+func strategyNames(keep func(StrategyInfo) bool) []string {
+	var out []string
+	for _, name := range registered {
+		if s, ok := registry[name]; ok && (keep == nil || keep(s)) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// either joins alternatives for a message: "a", "a or b", "a, b or c"
+// (with and: "a, b and c").
+func either(items []string, and bool) string {
+	word := " or "
+	if and {
+		word = " and "
+	}
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + word + items[len(items)-1]
+}
+
+// StrategiesMarkdown is the README's table of strategies.
+func StrategiesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| algorithm | what it does | granularities | `prune.layer_sparsity` |\n|---|---|---|---|\n")
+	for _, s := range Strategies() {
+		ls := ""
+		if s.LayerSparsity {
+			ls = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.Name, s.Summary, strings.Join(s.Granularities, ", "), ls)
+	}
+	return b.String()
 }
 
 // allocation is how many slots each segment keeps in strategies with a
@@ -95,7 +165,7 @@ func single(s *Search, m search.Mask) (*Found, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := s.p.objective().Fitness(sc[0], m.Density())
+	f := s.Objective.Fitness(sc[0], m.Density())
 	return &Found{Result: &search.Result{Best: m, BestScore: sc[0], BestFitness: f, Evaluations: 1,
 		HallOfFame: []search.Ranked{{Mask: m, Score: sc[0], Fitness: f}}}}, nil
 }

@@ -7,30 +7,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
 )
 
-// Helpers shared by the non-genetic strategies (threshold, iterative-magnitude,
-// degree, greedy, layerwise).
-
-// needUnits / needWeights reject a granularity a strategy does not work on.
-func needUnits(s *Search, algorithm string) error {
-	if s.Kind != fitness.Units {
-		return fmt.Errorf("search.algorithm %s removes whole units: it needs prune.granularity neuron or channel, not %s",
-			algorithm, s.Exp.Prune.Granularity)
-	}
-	return nil
-}
-
-func needWeights(s *Search, algorithm string) error {
-	if s.Kind != fitness.Weights {
-		return fmt.Errorf("search.algorithm %s works on the weight graph: it needs prune.granularity weight, not %s",
-			algorithm, s.Exp.Prune.Granularity)
-	}
-	return nil
-}
+// Helpers shared by the strategies.
 
 // fullMask keeps every slot.
 func fullMask(n int) search.Mask {
@@ -129,7 +110,7 @@ func found(s *Search, ev search.Evaluator, m search.Mask, evaluations, generatio
 	if err != nil {
 		return nil, fmt.Errorf("score the final mask: %w", err)
 	}
-	f := s.p.objective().Fitness(sc[0], m.Density())
+	f := s.Objective.Fitness(sc[0], m.Density())
 	return &Found{Result: &search.Result{Best: m, BestScore: sc[0], BestFitness: f,
 		Evaluations: evaluations + 1, Generations: generations, History: history,
 		HallOfFame: []search.Ranked{{Mask: m, Score: sc[0], Fitness: f}}}}, nil

@@ -7,6 +7,15 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
+func init() {
+	register(StrategyInfo{
+		Name:          "degree",
+		Summary:       "from a global magnitude mask, repeatedly remove units with fan-in or fan-out below `prune.k`",
+		Granularities: []string{"weight"},
+		Run:           degree,
+	})
+}
+
 // degree is structure-based pruning of the weight graph: it starts from the
 // global magnitude mask at the target sparsity (search.TopK), then removes
 // every unit whose remaining fan-in or fan-out (kept weights into / out of
@@ -15,9 +24,6 @@ import (
 // remaining weights (model.PruneByDegree). This only lowers the density: the
 // result is at least as sparse as the target. Weight granularity only.
 func degree(s *Search) (*Found, error) {
-	if err := needWeights(s, "degree"); err != nil {
-		return nil, err
-	}
 	k := max(int(math.Ceil(s.Exp.Prune.K)), 1)
 	m := search.TopK(s.Space)
 	before := m.Count()

@@ -9,6 +9,15 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
+func init() {
+	register(StrategyInfo{
+		Name:          "greedy",
+		Summary:       "remove, step by step, the units whose removal costs the least validation accuracy",
+		Granularities: []string{"neuron", "channel"},
+		Run:           greedy,
+	})
+}
+
 // Greedy's bounds: candidates per layer and step, and the chunk of units one
 // step removes: ceil(units left / greedyChunkDiv), i.e. 1%, at least one.
 const (
@@ -25,9 +34,6 @@ const (
 // left) of them (never more than the budget, never a layer's last unit).
 // Unit granularities only.
 func greedy(s *Search) (*Found, error) {
-	if err := needUnits(s, "greedy"); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	sp := s.Space
 	off := sp.Offsets()

@@ -11,6 +11,18 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
+func init() {
+	register(StrategyInfo{
+		Name: "iterative-magnitude",
+		Summary: "`prune.rounds` rounds of per-layer magnitude pruning + retraining (Han 2015), the same fraction of each layer per round; " +
+			"final per-layer counts from `prune.layer_sparsity`, or `prune.q`·σ, or the target; `reconstruct.init: rewind` is the " +
+			"Lottery-Ticket procedure, `reinit` its control; `rounds.json` records every round",
+		Granularities: []string{"weight", "neuron", "channel"},
+		LayerSparsity: true,
+		Run:           iterativeMagnitude,
+	})
+}
+
 // iterativeMagnitude is iterative magnitude pruning (Han et al. 2015) and,
 // with reconstruct.init: rewind, the Lottery Ticket procedure (Frankle &
 // Carbin 2019). It works on a copy of the trained dense network, in
@@ -71,7 +83,11 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 	off := s.Space.Offsets()
 	m := fullMask(s.Space.N())
 	var history []search.Progress
-	rows := []results.RoundRow{{Round: 0, Remaining: 1, ValAccuracy: accuracy(net, s.Val), TestAccuracy: accuracy(net, s.Test)}}
+	val, test, err := valTest(net, s)
+	if err != nil {
+		return nil, fmt.Errorf("iterative-magnitude: %w", err)
+	}
+	rows := []results.RoundRow{{Round: 0, Remaining: 1, ValAccuracy: val, TestAccuracy: test}}
 	for r := 1; r <= rounds; r++ {
 		sp, err := roundScores(s, net, int64(r))
 		if err != nil {
@@ -105,9 +121,12 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
 			}
 		}
-		acc := accuracy(net, s.Val)
+		acc, test, err := valTest(net, s)
+		if err != nil {
+			return nil, fmt.Errorf("iterative-magnitude: round %d: %w", r, err)
+		}
 		history = append(history, progress(r, 0, search.Score{ValAccuracy: acc}, acc, m.Density(), start))
-		rows = append(rows, results.RoundRow{Round: r, Remaining: m.Density(), ValAccuracy: acc, TestAccuracy: accuracy(net, s.Test)})
+		rows = append(rows, results.RoundRow{Round: r, Remaining: m.Density(), ValAccuracy: acc, TestAccuracy: test})
 		how := "retrained"
 		switch e.Reconstruct.Init {
 		case "rewind":
@@ -117,7 +136,7 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 		}
 		s.Printf("iterative-magnitude: round %d/%d kept %d of %d (%.2f%%), %s %d epochs: val acc %.2f%%, test acc %.2f%%\n",
 			r, rounds, m.Count(), m.N, 100*m.Density(), how, e.Reconstruct.Epochs, 100*acc, 100*rows[r].TestAccuracy)
-		if err := s.p.dir.WriteRounds(rows); err != nil {
+		if err := s.Store.WriteRounds(rows); err != nil {
 			return nil, err
 		}
 	}
@@ -204,4 +223,14 @@ func countAbove(v []float64, theta float64) int {
 		}
 	}
 	return c
+}
+
+// valTest is net's validation accuracy (what rounds are judged by) and its
+// test accuracy (reported only).
+func valTest(net *model.Net, s *Search) (val, test float64, err error) {
+	if val, err = accuracy(net, s.Val); err != nil {
+		return 0, 0, err
+	}
+	test, err = accuracy(net, s.Test)
+	return val, test, err
 }

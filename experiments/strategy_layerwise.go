@@ -9,6 +9,16 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
+func init() {
+	register(StrategyInfo{
+		Name:          "layerwise",
+		Summary:       "same kept fraction per layer (or `prune.layer_sparsity`), chosen layer by layer from the input, each choice evaluated",
+		Granularities: []string{"weight", "neuron", "channel"},
+		LayerSparsity: true,
+		Run:           layerwise,
+	})
+}
+
 // layerwiseCandidates is how many kept sets layerwise scores per layer.
 const layerwiseCandidates = 16
 

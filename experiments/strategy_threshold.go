@@ -9,6 +9,15 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
+func init() {
+	register(StrategyInfo{
+		Name:          "threshold",
+		Summary:       "per layer keep scores above θ = μ − k·σ (`prune.k`), or Han et al.'s θ = q·σ of the weights (`prune.q`)",
+		Granularities: []string{"weight", "neuron", "channel"},
+		Run:           threshold,
+	})
+}
+
 // threshold keeps, in every layer separately, the slots whose score exceeds
 // a threshold θ computed from that layer's statistics:
 //

@@ -16,7 +16,6 @@ var (
 	Schedules     = []string{"constant", "step", "cosine"}
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
 	Criteria      = []string{"magnitude", "activation", "taylor", "random"}
-	Algorithms    = []string{"genetic", "greedy", "layerwise", "threshold", "degree", "global-magnitude", "iterative-magnitude", "random"}
 	Objectives    = []string{"accuracy_at_sparsity", "weighted"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}

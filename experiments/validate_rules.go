@@ -83,7 +83,7 @@ func (c *checker) prune(p *PruneConfig) {
 }
 
 func (c *checker) search(s *SearchConfig) {
-	c.oneOf("search.algorithm", s.Algorithm, Algorithms)
+	c.oneOf("search.algorithm", s.Algorithm, strategyNames(nil))
 	c.atLeast("search.population", s.Population, 2)
 	c.atLeast("search.generations", s.Generations, 1)
 	c.within("search.crossover_rate", s.CrossoverRate, 0, 1, true, true)
@@ -125,20 +125,21 @@ func (c *checker) combinations(e *Experiment) {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")
 	}
 	s := &e.Search
+	strategy, known := registry[s.Algorithm]
 	switch g := e.Prune.Granularity; {
-	case s.Algorithm == "degree" && g != "weight":
-		c.failBecause("search.algorithm", "prune.granularity", "degree prunes the weight graph: it needs prune.granularity weight, not %s", g)
-	case s.Algorithm == "greedy" && g != "neuron" && g != "channel":
-		c.failBecause("search.algorithm", "prune.granularity", "greedy removes units: it needs prune.granularity neuron or channel, not %s", g)
-	case g == "layer" && s.Algorithm != "genetic" && s.Algorithm != "random":
+	case known && g == "layer" && !slices.Contains(strategy.Granularities, g):
 		c.failBecause("search.algorithm", "prune.granularity",
-			"layer granularity searches per-layer keep ratios: it needs search.algorithm genetic or random, not %s (for one fixed rule use prune.granularity weight)", s.Algorithm)
+			"layer granularity searches per-layer keep ratios: it needs search.algorithm %s, not %s (for one fixed rule use prune.granularity weight)",
+			either(strategyNames(func(o StrategyInfo) bool { return slices.Contains(o.Granularities, g) }), false), s.Algorithm)
+	case known && slices.Contains(Granularities, g) && !slices.Contains(strategy.Granularities, g):
+		c.failBecause("search.algorithm", "prune.granularity", "%s: it needs prune.granularity %s, not %s",
+			s.Algorithm, either(strategy.Granularities, false), g)
 	case strings.HasPrefix(e.Reconstruct.Method, "refit") && g != "neuron" && g != "channel":
 		c.failBecause("reconstruct.method", "prune.granularity", "least-squares refit needs prune.granularity neuron or channel, not %s", g)
 	}
-	if len(e.Prune.LayerSparsity) > 0 && !slices.Contains([]string{"iterative-magnitude", "layerwise", "global-magnitude"}, s.Algorithm) {
-		c.failBecause("prune.layer_sparsity", "search.algorithm",
-			"per-layer sparsities fix the allocation: they apply to iterative-magnitude, layerwise and global-magnitude, not %s", s.Algorithm)
+	if len(e.Prune.LayerSparsity) > 0 && known && !strategy.LayerSparsity {
+		c.failBecause("prune.layer_sparsity", "search.algorithm", "per-layer sparsities fix the allocation: they apply to %s, not %s",
+			either(strategyNames(func(o StrategyInfo) bool { return o.LayerSparsity }), true), s.Algorithm)
 	}
 	if s.Population >= 2 && s.Elitism >= s.Population {
 		c.failBecause("search.elitism", "search.population", "must be < search.population (%d)", s.Population)
@@ -156,8 +157,9 @@ func (c *checker) combinations(e *Experiment) {
 			full = d.Validation
 		}
 		switch {
-		case s.Algorithm != "genetic" && s.Algorithm != "random":
-			c.failBecause("search.fitness.low_samples", "search.algorithm", "the fidelity schedule screens populations: it applies to genetic and random, not %s", s.Algorithm)
+		case known && !strategy.Screens:
+			c.failBecause("search.fitness.low_samples", "search.algorithm", "the fidelity schedule screens populations: it applies to %s, not %s",
+				either(strategyNames(func(o StrategyInfo) bool { return o.Screens }), true), s.Algorithm)
 		case full >= 1 && low >= full:
 			c.fail("search.fitness.low_samples", "must be below the samples of a full evaluation (%d)", full)
 		}

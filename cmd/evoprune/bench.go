@@ -2,14 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/internal/torchrt"
+	"github.com/evoprune/evoprune/model"
 	"github.com/spf13/cobra"
-	"github.com/sugarme/gotch"
 )
 
 func benchCmd() *cobra.Command {
@@ -36,16 +37,12 @@ sparse rows, batched chain, per mask). Cases:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			torchrt.SetThreads(threads)
-			dev := gotch.CPU
-			switch device {
-			case "cpu":
-			case "cuda", "auto":
-				dev = gotch.CudaIfAvailable()
-				if device == "cuda" && dev == gotch.CPU {
-					return fmt.Errorf("bench: no CUDA device")
-				}
-			default:
-				return usage(fmt.Errorf("--device %q: auto | cpu | cuda", device))
+			dev, err := model.Device(device)
+			if errors.Is(err, model.ErrNoCUDA) {
+				return fmt.Errorf("bench: %w", err)
+			}
+			if err != nil {
+				return usage(fmt.Errorf("--device: %w", err))
 			}
 			for _, c := range cases {
 				if !slices.Contains(fitness.BenchCases, c) {

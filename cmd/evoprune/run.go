@@ -32,7 +32,10 @@ and exits 130 / 143; a second signal quits at once. status.json in the run
 directory says whether the run is running, finished, failed (with the error)
 or interrupted (with the command that resumes it). Exit 2: bad input (config,
 data, checkpoint, output folder, a corrupt search checkpoint on --resume, a
-run directory another process is writing).`,
+run directory another process is writing).
+
+Strategies (search.algorithm), with the granularities they work on:
+` + strategiesHelp(),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cfg string
@@ -124,4 +127,13 @@ output folder (writable). Exit 0 when all hold, 2 otherwise.`,
 	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value before checking")
 	c.Flags().StringVar(&out, "out", "runs", "the root folder runs would be written to")
 	return c
+}
+
+// strategiesHelp lists the registered strategies for --help.
+func strategiesHelp() string {
+	var b strings.Builder
+	for _, s := range experiments.Strategies() {
+		fmt.Fprintf(&b, "  %-20s %s\n", s.Name, strings.Join(s.Granularities, ", "))
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,18 +87,26 @@ func TestSigintAtTenMomentsThenResume(t *testing.T) {
 				t.Errorf("status.json after %s: %s", signalName(sig), b)
 			}
 			t.Logf("%s at %q: stopped in step %s", signalName(sig), m, st.Stage)
-			if _, err := os.Stat(filepath.Join(dir, "metrics.json")); err == nil {
-				t.Fatal("an interrupted run wrote metrics.json")
-			}
-			if o, code := evoprune(t, "run", "--resume", dir); code != 0 {
-				t.Fatalf("resume: exit %d\n%s", code, o)
-			}
-			mask, acc := finalOf(t, dir)
-			if !bytes.Equal(mask, wantMask) || acc != wantAcc {
-				t.Errorf("%s at %q + resume: final accuracy %v (uninterrupted %v), masks equal %v",
-					signalName(sig), m, acc, wantAcc, bytes.Equal(mask, wantMask))
-			}
+			resumeEndsLike(t, dir, wantMask, wantAcc, fmt.Sprintf("%s at %q", signalName(sig), m))
 		})
+	}
+}
+
+// resumeEndsLike checks that the unfinished run in dir wrote no
+// metrics.json, and that --resume ends it with the uninterrupted run's mask
+// and final accuracy.
+func resumeEndsLike(t *testing.T, dir string, wantMask []byte, wantAcc float64, after string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "metrics.json")); err == nil {
+		t.Fatalf("after %s: the unfinished run wrote metrics.json", after)
+	}
+	if o, code := evoprune(t, "run", "--resume", dir); code != 0 {
+		t.Fatalf("after %s: resume: exit %d\n%s", after, code, o)
+	}
+	mask, acc := finalOf(t, dir)
+	if !bytes.Equal(mask, wantMask) || acc != wantAcc {
+		t.Errorf("after %s + resume: final accuracy %v (uninterrupted %v), masks equal %v",
+			after, acc, wantAcc, bytes.Equal(mask, wantMask))
 	}
 }
 

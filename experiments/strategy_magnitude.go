@@ -1,0 +1,22 @@
+package experiments
+
+import "github.com/evoprune/evoprune/search"
+
+func init() {
+	register(StrategyInfo{
+		Name:          "global-magnitude",
+		Summary:       "global top-k by \\|w\\| (units: by criterion score, normalised per layer); with `prune.layer_sparsity`, top-k per layer",
+		Granularities: []string{"weight", "neuron", "channel"},
+		LayerSparsity: true,
+		Run:           globalMagnitude,
+	})
+}
+
+// globalMagnitude keeps the highest-scoring slots network-wide (unit scores
+// are normalised per layer, see fitness.Space).
+func globalMagnitude(s *Search) (*Found, error) {
+	if s.Alloc != nil {
+		return single(s, search.PerSegmentTopK(s.Space, s.Alloc))
+	}
+	return single(s, search.TopK(s.Space))
+}
