@@ -1,7 +1,10 @@
 package data
 
 import (
+	"bufio"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -44,10 +47,18 @@ func Check(cfg Config) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if name == CIFAR10 {
+		switch {
+		case name == CIFAR10:
 			if _, err := cifarRecords(path, st.Size()); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+		case f == trainImagesFile || f == testImagesFile:
+			err = checkIDXHead(path, idxMagicImages, 3)
+		default:
+			err = checkIDXHead(path, idxMagicLabels, 1)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
@@ -68,4 +79,36 @@ func Shape(cfg Config) ([3]int, int, error) {
 	}
 	_, classes, shape, err := syntheticParams(cfg)
 	return shape, classes, err
+}
+
+// checkIDXHead reads only an idx file's header (through gzip when the file
+// is gzipped) and checks its magic number and that it holds something.
+func checkIDXHead(path string, magic uint32, ndim int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: bad gzip header: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	b := make([]byte, 4+4*ndim)
+	n, _ := io.ReadFull(r, b)
+	dims, _, err := idxHeader(path, b[:n], magic, ndim)
+	if err != nil {
+		return err
+	}
+	for _, d := range dims {
+		if d == 0 {
+			return fmt.Errorf("%s: empty: header dimensions %v", path, dims)
+		}
+	}
+	return nil
 }

@@ -29,4 +29,22 @@ func TestCheck(t *testing.T) {
 	wantErr(t, Check(Config{Dataset: "cifar10", Dir: dir}), bad)
 	mnist := t.TempDir() // a folder without the four idx files
 	wantErr(t, Check(Config{Dataset: "mnist", Dir: mnist}), trainImagesFile)
+
+	// idx files: only their headers are read, gzipped or not.
+	images := idxBytes(idxMagicImages, []uint32{2, 2, 2}, make([]byte, 8))
+	labels := idxBytes(idxMagicLabels, []uint32{2}, []byte{0, 1})
+	for _, f := range []string{trainImagesFile, testImagesFile} {
+		writeFile(t, filepath.Join(mnist, f), images, true)
+	}
+	for _, f := range []string{trainLabelsFile, testLabelsFile} {
+		writeFile(t, filepath.Join(mnist, f), labels, false)
+	}
+	if err := Check(Config{Dataset: "mnist", Dir: mnist}); err != nil {
+		t.Fatalf("good idx files: %v", err)
+	}
+	swapped := filepath.Join(mnist, testLabelsFile)
+	writeFile(t, swapped, images, false) // an image file where labels belong
+	wantErr(t, Check(Config{Dataset: "mnist", Dir: mnist}), swapped, "wrong magic number")
+	writeFile(t, swapped, idxBytes(idxMagicLabels, []uint32{0}, nil), true)
+	wantErr(t, Check(Config{Dataset: "mnist", Dir: mnist}), swapped, "empty")
 }
