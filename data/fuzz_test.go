@@ -85,6 +85,19 @@ func checkFuzzErr(t *testing.T, err error, path string) {
 	}
 }
 
+// checkRejected checks a reader's refusal: the error names the file, no
+// result comes with it, and the input was indeed malformed.
+func checkRejected(t *testing.T, err error, path string, wellFormed, result bool, what string) {
+	t.Helper()
+	checkFuzzErr(t, err, path)
+	if result {
+		t.Fatalf("%s returned with an error", what)
+	}
+	if wellFormed {
+		t.Fatalf("well-formed file rejected: %v", err)
+	}
+}
+
 // addSeeds adds seeds in name order, so that seed#N is the same every run.
 func addSeeds(f *testing.F, seeds map[string][]byte) {
 	for _, name := range slices.Sorted(maps.Keys(seeds)) {
@@ -169,13 +182,7 @@ func FuzzIDXImages(f *testing.F) {
 			wellFormed = rows > 0 && cols > 0 && hi == 0 && lo == uint64(len(content)-16)
 		}
 		if err != nil {
-			checkFuzzErr(t, err, path)
-			if img != nil {
-				t.Fatal("images returned with an error")
-			}
-			if wellFormed {
-				t.Fatalf("well-formed file rejected: %v", err)
-			}
+			checkRejected(t, err, path, wellFormed, img != nil, "images")
 			return
 		}
 		if !wellFormed {
@@ -214,13 +221,7 @@ func FuzzIDXLabels(f *testing.F) {
 			}
 		}
 		if err != nil {
-			checkFuzzErr(t, err, path)
-			if y != nil {
-				t.Fatal("labels returned with an error")
-			}
-			if wellFormed {
-				t.Fatalf("well-formed file rejected: %v", err)
-			}
+			checkRejected(t, err, path, wellFormed, y != nil, "labels")
 			return
 		}
 		if !wellFormed {
