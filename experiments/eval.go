@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
@@ -28,7 +29,7 @@ func Eval(dir string) (*EvalResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := Load(rd.File(results.ConfigFile))
+	e, err := config.Load(rd.File(results.ConfigFile))
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func Eval(dir string) (*EvalResult, error) {
 	}
 	n.EvalBatch = e.EvalBatch
 	defer n.Drop()
-	sp, err := data.Load(e.loaderConfig())
+	sp, err := data.Load(loaderConfig(e))
 	if err != nil {
 		return nil, fmt.Errorf("eval %s: %w", dir, err)
 	}

@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sugarme/gotch"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/model"
-	"github.com/sugarme/gotch"
 )
 
 // InputError is an error in what the user gave (config, data, checkpoint,
@@ -22,8 +24,8 @@ func (e *InputError) Unwrap() error { return e.Err }
 // CheckInputs checks what can be checked before a run starts: the data
 // files are present and readable, and model.checkpoint holds the weights of
 // the configured architecture.
-func CheckInputs(e *Experiment) error {
-	if err := data.Check(e.loaderConfig()); err != nil {
+func CheckInputs(e *config.Experiment) error {
+	if err := data.Check(loaderConfig(e)); err != nil {
 		key := "data"
 		if e.Data.Dir != "" {
 			key = "data.dir"
@@ -41,11 +43,11 @@ func CheckInputs(e *Experiment) error {
 // checkCheckpoint loads the checkpoint into the configured architecture on
 // the CPU: a missing, foreign or mis-shaped file fails here, not after data
 // loading.
-func checkCheckpoint(e *Experiment, path string) (err error) {
+func checkCheckpoint(e *config.Experiment, path string) (err error) {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	shape, classes, err := data.Shape(e.loaderConfig())
+	shape, classes, err := data.Shape(loaderConfig(e))
 	if err != nil {
 		return err
 	}

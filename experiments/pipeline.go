@@ -10,12 +10,13 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/sugarme/gotch"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/fitness"
-	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
-	"github.com/sugarme/gotch"
 )
 
 // RunOptions say where a run writes and whether it resumes.
@@ -44,7 +45,7 @@ type Outcome struct {
 // the run directory. It must run on one OS thread (libtorch's grad mode is
 // per thread), so it locks the calling goroutine. A run that fails says so
 // in its status.json; an interrupted one says how to resume it.
-func Run(e *Experiment, o RunOptions) (out *Outcome, err error) {
+func Run(e *config.Experiment, o RunOptions) (out *Outcome, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	start := time.Now()
@@ -186,19 +187,8 @@ func (s *splits) drop() {
 	s.test.Drop()
 }
 
-// loaderConfig is what the data package needs of the experiment.
-func (e *Experiment) loaderConfig() data.Config {
-	d := e.Data
-	c := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
-		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}
-	if len(d.Shape) == 3 {
-		c.SyntheticShape = [3]int{d.Shape[0], d.Shape[1], d.Shape[2]}
-	}
-	return c
-}
-
 func (p *pipeline) loadData() (*splits, error) {
-	sp, err := data.Load(p.e.loaderConfig())
+	sp, err := data.Load(loaderConfig(p.e))
 	if err != nil {
 		return nil, err
 	}
@@ -264,20 +254,11 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	return n, nil
 }
 
-// denseOptions are the dense network's training settings; stop (may be
-// nil) is asked before every step whether to stop.
-func denseOptions(e *Experiment, stop func() error) model.TrainOptions {
-	tr := e.Train
-	return model.TrainOptions{Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
-		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
-		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed, Stop: stop}
-}
-
 // initialWeights are the values rewinding returns to: the dense network's
 // initialisation (the same seed recreates it), or, with
 // reconstruct.rewind_iteration k, its weights after k steps of dense training
 // (training is deterministic, so k steps from the init reproduce them).
-func initialWeights(e *Experiment, arch model.Arch, dev gotch.Device, train *model.Batch, stop func() error) (*model.Net, error) {
+func initialWeights(e *config.Experiment, arch model.Arch, dev gotch.Device, train *model.Batch, stop func() error) (*model.Net, error) {
 	n, err := model.New(arch, dev, model.Init(e.Model.Init), e.Seed)
 	if err != nil {
 		return nil, err
@@ -301,7 +282,7 @@ func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
 
 // archFor is the experiment's model for samples of shape (C, H, W) and
 // that many classes.
-func archFor(e *Experiment, shape [3]int, classes int) (model.Arch, error) {
+func archFor(e *config.Experiment, shape [3]int, classes int) (model.Arch, error) {
 	var widths []int64
 	for _, w := range e.Model.Widths {
 		widths = append(widths, int64(w))
@@ -312,7 +293,7 @@ func archFor(e *Experiment, shape [3]int, classes int) (model.Arch, error) {
 
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
 	return func(epoch int, loss float64, d time.Duration) error {
-		acc, err := accuracy(n, val)
+		acc, err := fitness.Accuracy(n, val)
 		if err != nil {
 			return fmt.Errorf("epoch %d: validation: %w", epoch+1, err)
 		}
@@ -333,7 +314,7 @@ func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) (results.Me
 	}
 	val := p.lastVal.acc
 	if p.lastVal.net != same || p.lastVal.on != s.valFull {
-		if val, err = accuracy(same, s.valFull); err != nil {
+		if val, err = fitness.Accuracy(same, s.valFull); err != nil {
 			return results.Metrics{}, fmt.Errorf("validation accuracy: %w", err)
 		}
 	}
@@ -391,7 +372,7 @@ func (p *pipeline) effective(m *results.Metrics, c model.Counts) {
 
 // scores are n's test metrics on b, whose labels set holds.
 func scores(n *model.Net, b *model.Batch, set *data.Set) (fitness.Scores, error) {
-	pred, err := predict(n, b)
+	pred, err := fitness.Classify(n, b)
 	if err != nil {
 		return fitness.Scores{}, err
 	}
@@ -400,31 +381,4 @@ func scores(n *model.Net, b *model.Batch, set *data.Set) (fitness.Scores, error)
 		return fitness.Scores{}, fmt.Errorf("metrics: %w", err)
 	}
 	return c.Scores(), nil
-}
-
-// predict classifies b on the CPU engine where it runs n (convolutional
-// networks: 2–3x libtorch's chunked forwards here), else through libtorch.
-func predict(n *model.Net, b *model.Batch) ([]int32, error) {
-	pred, ok, err := fitness.Predict(n, b, torchrt.Threads())
-	if ok {
-		return pred, err
-	}
-	pred, _ = model.Predict(n, b) // (libtorch failures panic: Run recovers)
-	return pred, nil
-}
-
-// accuracy is the fraction of b that n classifies correctly.
-func accuracy(n *model.Net, b *model.Batch) (float64, error) {
-	pred, err := predict(n, b)
-	if err != nil {
-		return 0, err
-	}
-	y := model.Host(b.Y)
-	correct := 0
-	for i, p := range pred {
-		if float32(p) == y[i] {
-			correct++
-		}
-	}
-	return float64(correct) / float64(max(b.N, 1)), nil
 }

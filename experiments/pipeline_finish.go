@@ -7,14 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/evoprune/evoprune/fitness"
-	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/results"
-	"github.com/evoprune/evoprune/search"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/evoprune/evoprune/fitness"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/search"
 )
 
 // reconstruct recovers accuracy after the rebuild: choose the starting
@@ -36,7 +37,7 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 		if err != nil {
 			return final, err
 		}
-		acc, err := accuracy(final, s.valFull)
+		acc, err := fitness.Accuracy(final, s.valFull)
 		if err != nil {
 			return final, fmt.Errorf("refit: %w", err)
 		}

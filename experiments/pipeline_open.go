@@ -9,15 +9,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sugarme/gotch"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
-	"github.com/sugarme/gotch"
 )
 
 // pipeline is the state one run carries between its steps.
 type pipeline struct {
-	e    *Experiment
+	e    *config.Experiment
 	o    RunOptions
 	dev  gotch.Device
 	dir  *results.RunDir
@@ -40,7 +42,7 @@ type pipeline struct {
 }
 
 // open prepares the device, threads, seed and the run directory.
-func open(e *Experiment, o RunOptions) (*pipeline, error) {
+func open(e *config.Experiment, o RunOptions) (*pipeline, error) {
 	if o.Out == "" {
 		o.Out = "runs"
 	}

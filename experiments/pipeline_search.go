@@ -11,11 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch/ts"
+	"github.com/evoprune/evoprune/strategy"
 )
 
 // prunedMask is a search's answer in the network's terms.
@@ -74,20 +77,22 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
-	strategy, ok := registry[p.e.Search.Algorithm]
+	st, ok := strategy.Lookup(p.e.Search.Algorithm)
 	if !ok {
-		return nil, fmt.Errorf("search.algorithm %q: no such strategy (%s)", p.e.Search.Algorithm, strings.Join(strategyNames(nil), ", "))
+		return nil, fmt.Errorf("search.algorithm %q: no such strategy (%s)", p.e.Search.Algorithm, strings.Join(config.StrategyNames(nil), ", "))
 	}
-	if g := p.e.Prune.Granularity; !slices.Contains(strategy.Granularities, g) {
-		return nil, fmt.Errorf("search.algorithm %s works on prune.granularity %s, not %s", strategy.Name, either(strategy.Granularities, false), g)
+	if g := p.e.Prune.Granularity; !slices.Contains(st.Granularities, g) {
+		return nil, fmt.Errorf("search.algorithm %s works on prune.granularity %s, not %s", st.Name, config.Either(st.Granularities, false), g)
 	}
 	ev, screen, done := p.evaluators(dense, kind, groups, s)
 	defer done()
 	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
 		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
 	t := time.Now()
-	found, err := strategy.Run(&Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
-		Train: s.train, Val: s.valFull, Test: s.test, Alloc: alloc, Objective: p.objective(), Store: runStore{p}, Printf: p.printf, Stop: p.stopped})
+	rewind := func() (*model.Net, error) { return initialWeights(p.e, dense.Arch, dense.Device, s.train, p.stopped) }
+	found, err := st.Run(&strategy.Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,
+		Train: s.train, Retrain: retrainOptions(p.e, p.e.Seed, dense, p.stopped), Val: s.valFull, Test: s.test, Alloc: alloc, Objective: p.objective(), Store: runStore{p},
+		Rewind: rewind, Printf: p.printf, Stop: p.stopped})
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +238,8 @@ func layerAllocation(ls []float64, space *search.Space) ([]int, error) {
 }
 
 // evaluators builds the search's fitness: ev scores on eval_samples
-// validation samples; screen is what genetic and random score populations
-// with — ev, or the fidelity schedule over it (search.fitness.low_samples).
+// validation samples; screen is what population searches score with
+// — ev, or the fidelity schedule over it (search.fitness.low_samples).
 // With search.fitness.adapt_bn both re-estimate batch-norm statistics per
 // mask. done frees them.
 func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups []*model.Group, s *splits) (ev *fitness.Evaluator, screen search.Evaluator, done func()) {

@@ -9,19 +9,20 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/results"
 )
 
-func tiny(t *testing.T, sets ...string) *Experiment {
+func tiny(t *testing.T, sets ...string) *config.Experiment {
 	t.Helper()
-	e, err := LoadWith("testdata/tiny.yaml", sets)
+	e, err := config.LoadWith("testdata/tiny.yaml", sets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func run(t *testing.T, e *Experiment, out string) *Outcome {
+func run(t *testing.T, e *config.Experiment, out string) *Outcome {
 	t.Helper()
 	o, err := Run(e, RunOptions{Out: out, Stdout: io.Discard})
 	if err != nil {
@@ -101,7 +102,7 @@ func TestResumeEndsLikeAnUninterruptedRun(t *testing.T) {
 		t.Fatalf("want one run directory, got %d", len(entries))
 	}
 	dir = filepath.Join(out, e.Name, entries[0].Name())
-	re, err := Load(filepath.Join(dir, results.ConfigFile))
+	re, err := config.Load(filepath.Join(dir, results.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}

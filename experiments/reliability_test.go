@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
 )
@@ -34,7 +35,7 @@ func interruptedRun(t *testing.T, out string, sets ...string) string {
 }
 
 func resume(dir string) error {
-	e, err := Load(filepath.Join(dir, results.ConfigFile))
+	e, err := config.Load(filepath.Join(dir, results.ConfigFile))
 	if err != nil {
 		return err
 	}

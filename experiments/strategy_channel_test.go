@@ -3,6 +3,8 @@ package experiments
 import (
 	"io"
 	"testing"
+
+	"github.com/evoprune/evoprune/config"
 )
 
 // Every strategy that removes channels runs on a tiny LeNet-5 (and the
@@ -24,7 +26,7 @@ func TestChannelStrategies(t *testing.T) {
 	}
 	for name, sets := range runs {
 		t.Run(name, func(t *testing.T) {
-			e, err := LoadWith("testdata/tiny.yaml", sets)
+			e, err := config.LoadWith("testdata/tiny.yaml", sets)
 			if err != nil {
 				t.Fatal(err)
 			}

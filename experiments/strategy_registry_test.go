@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/strategy"
+
 	"github.com/evoprune/evoprune/results"
 	"github.com/evoprune/evoprune/search"
 )
@@ -14,16 +17,18 @@ import (
 // A new strategy is one registration: validation accepts its name and its
 // granularities (and rejects the others), and a run uses it.
 func TestANewStrategyIsOneRegistration(t *testing.T) {
-	register(StrategyInfo{
-		Name:          "keep-first",
-		Summary:       "the first slots of every layer (a test strategy)",
-		Granularities: []string{"neuron"},
-		Run: func(s *Search) (*Found, error) {
-			return single(s, prefixOf(s.Space, s.allocation()))
+	strategy.Register(strategy.Info{
+		StrategyRules: config.StrategyRules{
+			Name:          "keep-first",
+			Summary:       "the first slots of every layer (a test strategy)",
+			Granularities: []string{"neuron"},
+		},
+		Run: func(s *strategy.Search) (*strategy.Found, error) {
+			return strategy.Single(s, prefixOf(s.Space, s.Allocation()))
 		},
 	})
-	t.Cleanup(func() { delete(registry, "keep-first") })
-	if _, err := Parse("x.yaml", []byte("name: x\nsearch: {algorithm: keep-first}\nprune: {granularity: weight}\n"), nil); err == nil ||
+	t.Cleanup(func() { strategy.Unregister("keep-first") })
+	if _, err := config.Parse("x.yaml", []byte("name: x\nsearch: {algorithm: keep-first}\nprune: {granularity: weight}\n"), nil); err == nil ||
 		!strings.Contains(err.Error(), "keep-first: it needs prune.granularity neuron, not weight") {
 		t.Fatalf("weight granularity: %v", err)
 	}
@@ -78,7 +83,7 @@ func TestREADMEStrategyTableIsTheRegistry(t *testing.T) {
 	if start < 0 || end < 0 {
 		t.Fatal("README has no strategy table")
 	}
-	have, want := readme[start:start+end+1], StrategiesMarkdown()
+	have, want := readme[start:start+end+1], strategy.Markdown()
 	if have == want {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/results"
 )
 
@@ -42,7 +43,7 @@ type trialMarker struct {
 
 // TrialRunID is the run id of a trial's directory, "t<index>-<id>": fixed,
 // so that running a sweep again finds the directories of earlier runs.
-func TrialRunID(t Trial) string {
+func TrialRunID(t config.Trial) string {
 	return fmt.Sprintf("t%d-%s", t.Index, t.ID)
 }
 
@@ -56,7 +57,7 @@ type TrialOutcome struct {
 // PlanTrial says what RunTrial would do with t: skip it (finished), resume
 // it (a search checkpoint exists) or run it. It also returns the run
 // directory, "" when none exists yet.
-func PlanTrial(out string, t Trial) (TrialState, string, error) {
+func PlanTrial(out string, t config.Trial) (TrialState, string, error) {
 	dir, err := findTrial(out, t)
 	if err != nil || dir == "" {
 		return TrialRun, "", err
@@ -74,7 +75,7 @@ func PlanTrial(out string, t Trial) (TrialState, string, error) {
 // (o.Resume is ignored): a finished trial is skipped and its metrics read
 // back, a half-finished one continues from its checkpoint, a new one
 // starts. The trial's experiment is used as it is: set Threads before.
-func RunTrial(t Trial, o RunOptions) (*TrialOutcome, error) {
+func RunTrial(t config.Trial, o RunOptions) (*TrialOutcome, error) {
 	if t.Experiment == nil {
 		return nil, fmt.Errorf("%s: no experiment", t)
 	}
@@ -109,7 +110,7 @@ func RunTrial(t Trial, o RunOptions) (*TrialOutcome, error) {
 }
 
 // newTrialDir creates <out>/<name>/t<index>-<id>/ with its marker.
-func newTrialDir(out string, t Trial) (string, error) {
+func newTrialDir(out string, t config.Trial) (string, error) {
 	d, err := results.CreateRunDir(out, t.Experiment.Name, TrialRunID(t))
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", t, err)
@@ -128,7 +129,7 @@ func newTrialDir(out string, t Trial) (string, error) {
 // on the trial id rather than the whole run id so that a trial keeps its
 // directory when an edit of the grid renumbers the trials. Among several
 // matches a finished one wins.
-func findTrial(out string, t Trial) (string, error) {
+func findTrial(out string, t config.Trial) (string, error) {
 	if t.Experiment == nil || t.ID == "" || strings.ContainsAny(t.ID, `*?[/\`) {
 		return "", fmt.Errorf("%s: invalid trial", t)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/results"
 )
@@ -35,7 +36,7 @@ type SweepOptions struct {
 
 // TrialResult is what became of one trial.
 type TrialResult struct {
-	Trial   Trial
+	Trial   config.Trial
 	State   TrialState
 	Dir     string
 	Run     *results.Run // nil when Err is set
@@ -50,7 +51,7 @@ type TrialResult struct {
 // in input order. Finished trials are skipped, half-finished ones resumed.
 // A failing trial does not stop the others; the error, non-nil when any
 // failed, counts them.
-func RunSweep(trials []Trial, o SweepOptions) ([]TrialResult, error) {
+func RunSweep(trials []config.Trial, o SweepOptions) ([]TrialResult, error) {
 	if o.Out == "" {
 		o.Out = "runs"
 	}
@@ -102,7 +103,7 @@ type sweepRun struct {
 // closes done when it ends.
 type job struct {
 	pos  int
-	t    Trial
+	t    config.Trial
 	wait <-chan struct{}
 	done chan struct{}
 }
@@ -112,7 +113,7 @@ type job struct {
 // they would both write the cache file. So the first trial of each dense
 // model (the primer) goes first, and the others with that model wait for it.
 // One worker needs none of this and keeps the trials in order.
-func (s *sweepRun) schedule(trials []Trial, todo []int, workers int) []*job {
+func (s *sweepRun) schedule(trials []config.Trial, todo []int, workers int) []*job {
 	primers := map[string]*job{}
 	var first, rest []*job
 	for _, i := range todo {
@@ -134,7 +135,7 @@ func (s *sweepRun) schedule(trials []Trial, todo []int, workers int) []*job {
 
 // denseKey names the dense model a trial trains; "" when it loads
 // model.checkpoint instead. It mirrors the cache key of denseModel.
-func denseKey(e *Experiment) string {
+func denseKey(e *config.Experiment) string {
 	if e == nil || e.Model.Checkpoint != "" {
 		return ""
 	}

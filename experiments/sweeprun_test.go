@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/results"
 )
 
-func tinySweep(t *testing.T) []Trial {
+func tinySweep(t *testing.T) []config.Trial {
 	t.Helper()
-	_, trials, err := LoadSweep("testdata/sweep-tiny.yaml")
+	_, trials, err := config.LoadSweep("testdata/sweep-tiny.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func tinySweep(t *testing.T) []Trial {
 	return trials
 }
 
-func sweep(t *testing.T, trials []Trial, out string, workers int) ([]TrialResult, string) {
+func sweep(t *testing.T, trials []config.Trial, out string, workers int) ([]TrialResult, string) {
 	t.Helper()
 	var progress bytes.Buffer
 	res, err := RunSweep(trials, SweepOptions{Out: out, Workers: workers, Progress: &progress})
@@ -79,7 +80,7 @@ func TestSweepRunsEveryTrialOnceThenSkips(t *testing.T) {
 			t.Errorf("trial %d: metrics of another experiment: %s seed %d", r.Trial.Index, r.Run.Algorithm, r.Run.Seed)
 		}
 		// Two workers share the base config's 2 threads.
-		if e, err := Load(filepath.Join(r.Dir, results.ConfigFile)); err != nil || e.Threads != 1 {
+		if e, err := config.Load(filepath.Join(r.Dir, results.ConfigFile)); err != nil || e.Threads != 1 {
 			t.Errorf("trial %d: config.yaml threads: %v", r.Trial.Index, err)
 		}
 	}
@@ -131,7 +132,7 @@ func TestSweepAfterInterruption(t *testing.T) {
 	trials := tinySweep(t)
 	out := t.TempDir()
 	// Half the sweep finished (shard 0/2: trials 0, 2, 4, 6) ...
-	res, _ := sweep(t, Shard(trials, 0, 2), out, 1)
+	res, _ := sweep(t, config.Shard(trials, 0, 2), out, 1)
 	if len(res) != 4 || len(states(res)[TrialRun]) != 4 {
 		t.Fatalf("shard 0/2: %v", states(res))
 	}
@@ -178,7 +179,7 @@ func TestSweepShardsPartitionTrials(t *testing.T) {
 	for n := 1; n <= 5; n++ {
 		seen := map[string]int{}
 		for i := range n {
-			for _, tr := range Shard(trials, i, n) {
+			for _, tr := range config.Shard(trials, i, n) {
 				seen[TrialRunID(tr)]++
 			}
 		}

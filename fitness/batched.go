@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
 )
 
 // chain is the batched engine for unit masks on a chain of linear layers

@@ -4,9 +4,10 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch/ts"
 )
 
 // benchResNet measures channel masks of ResNet-20 (1x28x28, batch-norm

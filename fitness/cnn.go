@@ -11,9 +11,10 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch"
 )
 
 // cnn is the CPU engine for unit masks of convolutional networks, residual

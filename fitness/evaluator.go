@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/evoprune/evoprune/importance"
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
 )
 
 // Granularity of a search mask.
@@ -91,13 +93,13 @@ func Space(n *model.Net, kind Granularity, groups []*model.Group, target float64
 	total := 0
 	switch kind {
 	case Units:
-		scores := n.UnitScores(groups)
+		scores := importance.UnitL1(n, groups)
 		for _, g := range groups {
 			sp.Segments = append(sp.Segments, search.Segment{Name: g.Name, Size: int(g.Size), Scores: normalise(scores[g.Name])})
 			total += int(g.Size)
 		}
 	case Weights:
-		mags := n.WeightMagnitudes()
+		mags := importance.Weights(n)
 		for _, k := range n.PrunableNames() {
 			s := make([]float64, len(mags[k]))
 			for i, v := range mags[k] {

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/ts"
 )
 
 func TestMain(m *testing.M) {

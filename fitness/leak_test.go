@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch/ts"
 )
 
 func rssMB() int {

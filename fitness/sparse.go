@@ -6,9 +6,10 @@ import "C"
 import (
 	"fmt"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/search"
-	"github.com/sugarme/gotch"
 )
 
 // sparse is the CPU engine for weight masks on networks that are linear
@@ -22,8 +23,7 @@ type sparse struct {
 	y       []int32
 	w       [][]float32 // per layer: weight [out × in]
 	b       []float32   // every layer's bias, concatenated
-	boff    []int64
-	in, out []int32
+	layer   []C.sparse_layer
 	threads int
 	simd    C.int
 }
@@ -63,14 +63,12 @@ func newSparse(n *model.Net, val *model.Batch, threads int) *sparse {
 		}
 		key := fmt.Sprint(i)
 		s.w = append(s.w, model.Host(n.T[key+".weight"]))
-		s.boff = append(s.boff, int64(len(s.b)))
+		s.layer = append(s.layer, C.sparse_layer{rows: C.int32_t(l.Out), in: C.int32_t(l.In), boff: C.int64_t(len(s.b))})
 		if l.Bias {
 			s.b = append(s.b, model.Host(n.T[key+".bias"])...)
 		} else {
 			s.b = append(s.b, make([]float32, l.Out)...)
 		}
-		s.in = append(s.in, int32(l.In))
-		s.out = append(s.out, int32(l.Out))
 	}
 	var x []float32
 	model.NoGrad(func() {
@@ -78,7 +76,7 @@ func newSparse(n *model.Net, val *model.Batch, threads int) *sparse {
 		x = model.Host(t)
 		t.MustDrop()
 	})
-	in := int(s.in[0])
+	in := int(s.layer[0].in)
 	s.ldx = (s.n + sparseBlock - 1) / sparseBlock * sparseBlock
 	s.x = aligned(in * s.ldx)
 	for i := 0; i < s.n; i++ {
@@ -94,7 +92,7 @@ func newSparse(n *model.Net, val *model.Batch, threads int) *sparse {
 
 // csr holds individuals' kept weights in sparse_eval's layout.
 type csr struct {
-	rpoff, nzoff []int64
+	part         []C.sparse_part
 	rowptr, cols []int32
 	vals         []float32
 }
@@ -104,12 +102,11 @@ func (s *sparse) pack(masks []search.Mask) *csr {
 	for _, m := range masks {
 		off := 0
 		for l, w := range s.w {
-			in := int(s.in[l])
-			c.rpoff = append(c.rpoff, int64(len(c.rowptr)))
-			c.nzoff = append(c.nzoff, int64(len(c.cols)))
+			in := int(s.layer[l].in)
+			c.part = append(c.part, C.sparse_part{rowptr: C.int64_t(len(c.rowptr)), nz: C.int64_t(len(c.cols))})
 			start := len(c.cols)
 			c.rowptr = append(c.rowptr, 0)
-			for r := 0; r < int(s.out[l]); r++ {
+			for r := 0; r < int(s.layer[l].rows); r++ {
 				at := len(c.cols)
 				c.cols = m.AppendKept(c.cols, off+r*in, off+(r+1)*in)
 				for _, k := range c.cols[at:] {
@@ -144,11 +141,9 @@ func (s *sparse) run(c *csr, loss []float64, correct []int32) error {
 	if len(c.cols) == 0 { // every weight pruned: keep the pointers valid
 		c.cols, c.vals = []int32{0}, []float32{0}
 	}
-	rc := C.sparse_eval(s.simd, C.int(len(s.w)), C.int(s.n), C.int(s.ldx),
-		(*C.float)(&s.x[0]), (*C.int32_t)(&s.y[0]), (*C.int32_t)(&s.out[0]),
-		(*C.float)(&s.b[0]), (*C.int64_t)(&s.boff[0]), (*C.int64_t)(&c.rpoff[0]),
-		(*C.int32_t)(&c.rowptr[0]), (*C.int64_t)(&c.nzoff[0]),
-		(*C.int32_t)(&c.cols[0]), (*C.float)(&c.vals[0]),
+	rc := C.sparse_eval(s.simd, C.int(len(s.layer)), &s.layer[0], C.int(s.n), C.int(s.ldx),
+		(*C.float)(&s.x[0]), (*C.int32_t)(&s.y[0]), (*C.float)(&s.b[0]), &c.part[0],
+		(*C.int32_t)(&c.rowptr[0]), (*C.int32_t)(&c.cols[0]), (*C.float)(&c.vals[0]),
 		0, C.int(len(loss)), (*C.double)(&loss[0]), (*C.int32_t)(&correct[0]))
 	if err := engineError(rc); err != nil {
 		return err

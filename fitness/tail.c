@@ -176,10 +176,9 @@ static void row_generic(int nnz, const int32_t *col, const float *val,
   }
 }
 
-int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
-                const int32_t *y, const int32_t *outs, const float *b,
-                const int64_t *boff, const int64_t *rpoff,
-                const int32_t *rowptr, const int64_t *nzoff,
+int sparse_eval(int simd, int layers, const sparse_layer *layer, int n,
+                int ldx, const float *x, const int32_t *y, const float *b,
+                const sparse_part *part, const int32_t *rowptr,
                 const int32_t *cols, const float *vals, int p0, int p1,
                 double *loss, int32_t *correct) {
   void (*row)(int, const int32_t *, const float *, const float *, int64_t,
@@ -191,7 +190,7 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
 #endif
   int maxrows = 0;
   for (int l = 0; l < layers; l++) {
-    maxrows = outs[l] > maxrows ? outs[l] : maxrows;
+    maxrows = layer[l].rows > maxrows ? layer[l].rows : maxrows;
   }
   int64_t act = (int64_t)maxrows * NB;
   float *buf = aligned_alloc(64, sizeof(float) * 2 * act);
@@ -206,17 +205,17 @@ int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
       float *src = NULL, *dst = buf;
       for (int l = 0; l < layers; l++) {
         int i = p * layers + l, last = l == layers - 1;
-        const int32_t *rp = rowptr + rpoff[i];
-        const int32_t *c = cols + nzoff[i];
-        const float *v = vals + nzoff[i];
+        const int32_t *rp = rowptr + part[i].rowptr;
+        const int32_t *c = cols + part[i].nz;
+        const float *v = vals + part[i].nz;
         const float *base = l == 0 ? x + n0 : src;
         int64_t ld = l == 0 ? ldx : NB;
-        for (int r = 0; r < outs[l]; r++) {
+        for (int r = 0; r < layer[l].rows; r++) {
           row(rp[r + 1] - rp[r], c + rp[r], v + rp[r], base, ld,
-              b[boff[l] + r], dst + (int64_t)r * NB, !last);
+              b[layer[l].boff + r], dst + (int64_t)r * NB, !last);
         }
         if (last) {
-          tile_score(simd, dst, outs[l], NB, cols_, y + n0, &loss[p - p0],
+          tile_score(simd, dst, layer[l].rows, NB, cols_, y + n0, &loss[p - p0],
                 &correct[p - p0]);
         }
         src = dst;

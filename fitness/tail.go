@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/search"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/search"
 )
 
 // tail is the CPU engine for unit masks on a sequential tail of linear and

@@ -38,15 +38,27 @@ int tail_eval(int simd, int layers, const tail_layer *layer, int nb, int n,
               const int32_t *idx, int p0, int p1, int s0, int s1,
               double *loss, int32_t *correct);
 
+// sparse_layer is what sparse_eval needs to know of one layer.
+typedef struct {
+  int32_t rows; // outputs
+  int32_t in;   // inputs
+  int64_t boff; // offset of its bias in b
+} sparse_layer;
+
+// sparse_part locates one individual's layer (entry p*layers+l): its rows
+// in rowptr, and its (column, value) pairs in cols / vals.
+typedef struct {
+  int64_t rowptr;
+  int64_t nz;
+} sparse_part;
+
 // sparse_eval is tail_eval for weight masks (returns ENGINE_OK or
-// ENGINE_ENOMEM): every layer is sparse, stored
-// per individual and layer (entry p*layers+l) as rows of (column, value)
-// pairs: row r's pairs are cols/vals[nzoff + rowptr[rpoff + r] ...
-// rowptr[rpoff + r + 1]). outs: rows per layer; b: biases of all layers
-// (layer l's at boff[l]). x: [inputs × ldx], ldx a multiple of 64.
-int sparse_eval(int simd, int layers, int n, int ldx, const float *x,
-                const int32_t *y, const int32_t *outs, const float *b,
-                const int64_t *boff, const int64_t *rpoff,
-                const int32_t *rowptr, const int64_t *nzoff,
+// ENGINE_ENOMEM): every layer is sparse, stored per individual and layer as
+// rows of (column, value) pairs: row r's pairs are cols/vals[part.nz +
+// rowptr[part.rowptr + r] ... rowptr[part.rowptr + r + 1]). b: biases of
+// all layers. x: [inputs × ldx], ldx a multiple of 64.
+int sparse_eval(int simd, int layers, const sparse_layer *layer, int n,
+                int ldx, const float *x, const int32_t *y, const float *b,
+                const sparse_part *part, const int32_t *rowptr,
                 const int32_t *cols, const float *vals, int p0, int p1,
                 double *loss, int32_t *correct);

@@ -80,7 +80,7 @@ func (n *Net) zeroSlices(g *Group, outgoing bool) []bool {
 		return zero
 	}
 	for _, p := range g.Producers {
-		if !n.isBN(p) {
+		if !n.IsBN(p) {
 			mark(n.T[p+".weight"], 0, 1)
 		}
 	}

@@ -107,6 +107,12 @@ func tie(a, b *gstate) *gstate {
 	return a
 }
 
+// IsBN says whether the layer at a path like "3.body.1" is a batch norm.
+func (n *Net) IsBN(path string) bool {
+	l, err := layerAt(&n.Arch, path)
+	return err == nil && l.Kind == KBN
+}
+
 // layerAt returns a pointer to the layer at a path like "3.body.1".
 func layerAt(a *Arch, path string) (*Layer, error) {
 	parts := strings.Split(path, ".")

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-10m}
 targets=(
-  "./experiments FuzzParse"
-  "./experiments FuzzLoadSweep"
+  "./config FuzzParse"
+  "./config FuzzLoadSweep"
   "./data FuzzIDXImages"
   "./data FuzzIDXLabels"
   "./data FuzzCIFAR"

@@ -7,10 +7,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
-	"github.com/spf13/cobra"
 )
 
 func benchCmd() *cobra.Command {

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/evoprune/evoprune/experiments"
 	"github.com/spf13/cobra"
+
+	"github.com/evoprune/evoprune/experiments"
 )
 
 func evalCmd() *cobra.Command {

@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/evoprune/evoprune/results"
 	"github.com/spf13/cobra"
+
+	"github.com/evoprune/evoprune/results"
 )
 
 func leaderboardCmd() *cobra.Command {

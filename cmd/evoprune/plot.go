@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/evoprune/evoprune/results"
 	"github.com/spf13/cobra"
+
+	"github.com/evoprune/evoprune/results"
 )
 
 func plotCmd() *cobra.Command {

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
-	"github.com/spf13/cobra"
+	"github.com/evoprune/evoprune/strategy"
 )
 
 func runCmd() *cobra.Command {
@@ -54,7 +57,7 @@ Strategies (search.algorithm), with the granularities they work on:
 			if out == "" {
 				out = "runs"
 			}
-			e, err := experiments.LoadWith(cfg, sets)
+			e, err := config.LoadWith(cfg, sets)
 			if err != nil {
 				return usage(err)
 			}
@@ -89,12 +92,12 @@ output folder (writable). Exit 0 when all hold, 2 otherwise.`,
 			if err := experiments.CheckOutput(out); err != nil {
 				return usage(err)
 			}
-			sweep, err := experiments.IsSweepFile(args[0])
+			sweep, err := config.IsSweepFile(args[0])
 			if err != nil {
 				return usage(err)
 			}
 			if sweep {
-				_, trials, err := experiments.LoadSweep(args[0])
+				_, trials, err := config.LoadSweep(args[0])
 				if err != nil {
 					return usage(err)
 				}
@@ -113,7 +116,7 @@ output folder (writable). Exit 0 when all hold, 2 otherwise.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (sweep of %d trials)\n", args[0], len(trials))
 				return nil
 			}
-			e, err := experiments.LoadWith(args[0], sets)
+			e, err := config.LoadWith(args[0], sets)
 			if err != nil {
 				return usage(err)
 			}
@@ -132,7 +135,7 @@ output folder (writable). Exit 0 when all hold, 2 otherwise.`,
 // strategiesHelp lists the registered strategies for --help.
 func strategiesHelp() string {
 	var b strings.Builder
-	for _, s := range experiments.Strategies() {
+	for _, s := range strategy.All() {
 		fmt.Fprintf(&b, "  %-20s %s\n", s.Name, strings.Join(s.Granularities, ", "))
 	}
 	return b.String()

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
-	"github.com/spf13/cobra"
 )
 
 // sweepFlags are the flags of `evoprune sweep`.
@@ -77,7 +79,7 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 			}
 		}
 	}
-	_, trials, err := experiments.LoadSweep(path)
+	_, trials, err := config.LoadSweep(path)
 	if err != nil {
 		return usage(err)
 	}
@@ -91,7 +93,7 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 		if err != nil {
 			return usage(err)
 		}
-		trials = experiments.Shard(trials, i, n)
+		trials = config.Shard(trials, i, n)
 	}
 	fmt.Fprintf(w, "sweep %s: %d of %d trials, %d workers, out %s\n", path, len(trials), all, f.workers, f.out)
 	if err := experiments.CheckOutput(f.out); err != nil {

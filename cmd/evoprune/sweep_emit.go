@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/evoprune/evoprune/experiments"
-	"github.com/evoprune/evoprune/results"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/results"
 )
 
 // emitSpec is what an emitted job runs: the sweep in shards shards, shard
@@ -31,7 +32,7 @@ type emitSpec struct {
 }
 
 // emitJob writes the --emit job to stdout or --emit-out.
-func emitJob(cmd *cobra.Command, path string, trials []experiments.Trial, f sweepFlags) error {
+func emitJob(cmd *cobra.Command, path string, trials []config.Trial, f sweepFlags) error {
 	if f.shard != "" {
 		return usage(fmt.Errorf("--shard and --emit: the emitted job sets each task's shard"))
 	}

@@ -1,0 +1,112 @@
+// Package config loads, validates and expands evoprune experiment and sweep
+// files. It holds no tensors. docs/config.md, generated from this file,
+// lists every key with its default.
+package config
+
+// Experiment is one resolved experiment configuration. Values parsed by
+// Load, LoadWith or Parse have every default filled in.
+type Experiment struct {
+	Name    string `yaml:"name"` // names the run directory; default: the file's name
+	Seed    int64  `yaml:"seed"` // every random choice derives from it
+	Device  string `yaml:"device"`
+	Threads int    `yaml:"threads"` // >=1
+	// EvalBatch is the samples per forward pass outside training (0: the
+	// device's default, 128 on the CPU, 1024 on a GPU).
+	EvalBatch   int               `yaml:"eval_batch"`
+	Data        DataConfig        `yaml:"data"`
+	Model       ModelConfig       `yaml:"model"`
+	Train       TrainConfig       `yaml:"train"`
+	Prune       PruneConfig       `yaml:"prune"`
+	Search      SearchConfig      `yaml:"search"`
+	Reconstruct ReconstructConfig `yaml:"reconstruct"`
+}
+
+// DataConfig selects the data set and its splits.
+type DataConfig struct {
+	Dataset    string `yaml:"dataset"`
+	Dir        string `yaml:"dir"`         // where the files are (default: the packaged or installed copy)
+	Validation int    `yaml:"validation"`  // >=1 (synthetic default: 500)
+	TrainLimit int    `yaml:"train_limit"` // 0 = all, >=0
+	TestLimit  int    `yaml:"test_limit"`  // 0 = all, >=0
+	Samples    int    `yaml:"samples"`     // synthetic only (default 2000)
+	Shape      []int  `yaml:"shape"`       // synthetic only: C, H, W (default [1, 8, 8])
+	Classes    int    `yaml:"classes"`     // synthetic only (default 4)
+}
+
+// ModelConfig selects the network.
+type ModelConfig struct {
+	Arch       string `yaml:"arch"`
+	Widths     []int  `yaml:"widths"`     // mlp hidden widths; required for mlp, empty otherwise
+	Checkpoint string `yaml:"checkpoint"` // optional path to dense weights
+	Init       string `yaml:"init"`       // default: PyTorch's initialisation
+}
+
+// TrainConfig controls dense training.
+type TrainConfig struct {
+	Epochs      int     `yaml:"epochs"`     // >=0
+	BatchSize   int     `yaml:"batch_size"` // >=1
+	Optimizer   string  `yaml:"optimizer"`
+	LR          float64 `yaml:"lr"`           // >0
+	Momentum    float64 `yaml:"momentum"`     // sgd only, [0,1)
+	WeightDecay float64 `yaml:"weight_decay"` // >=0
+	Schedule    string  `yaml:"schedule"`
+	StepEpochs  int     `yaml:"step_epochs"` // step schedule, >=1
+	Gamma       float64 `yaml:"gamma"`       // step schedule, (0,1]
+}
+
+// PruneConfig says what is pruned and how much.
+type PruneConfig struct {
+	Granularity    string  `yaml:"granularity"`
+	Criterion      string  `yaml:"criterion"`
+	TargetSparsity float64 `yaml:"target_sparsity"` // in (0,1)
+	K              float64 `yaml:"k"`               // k in theta = mu - k*sigma, or the least fan-in / fan-out a unit keeps
+	Q              float64 `yaml:"q"`               // Han et al.'s threshold theta = q*sigma (0: unused), >=0
+	Rounds         int     `yaml:"rounds"`          // prune-retrain rounds, >=1
+	// LayerSparsity, when set, gives every prunable layer its own final
+	// sparsity, in the network's order, instead of sharing target_sparsity
+	// proportionally (strategies that take a fixed allocation).
+	LayerSparsity []float64 `yaml:"layer_sparsity"`
+}
+
+// SearchConfig configures the mask search.
+type SearchConfig struct {
+	Algorithm     string        `yaml:"algorithm"`      // a registered strategy (README: Strategies)
+	Population    int           `yaml:"population"`     // >=2
+	Generations   int           `yaml:"generations"`    // >=1
+	CrossoverRate float64       `yaml:"crossover_rate"` // [0,1]
+	MutationRate  float64       `yaml:"mutation_rate"`  // [0,1]
+	Elitism       int           `yaml:"elitism"`        // >=0 and < population
+	Fitness       FitnessConfig `yaml:"fitness"`
+}
+
+// FitnessConfig defines the search objective.
+type FitnessConfig struct {
+	Objective   string  `yaml:"objective"`
+	Lambda      float64 `yaml:"lambda"`       // weighted: default 0.5, >=0
+	EvalSamples int     `yaml:"eval_samples"` // 0 = the whole validation split, >=0
+	// LowSamples > 0 turns on the fidelity schedule (population searches): every
+	// mask is first scored on this many validation samples, and only the
+	// best Promote share of each population on all eval_samples.
+	LowSamples int     `yaml:"low_samples"`
+	Promote    float64 `yaml:"promote"` // (0,1]
+	// AdaptBN > 0 re-estimates batch-norm statistics on this many training
+	// batches (of train.batch_size) before every evaluation (adaptive BN).
+	AdaptBN int `yaml:"adapt_bn"`
+}
+
+// ReconstructConfig controls how the pruned network is repaired.
+type ReconstructConfig struct {
+	Method string `yaml:"method"`
+	Init   string `yaml:"init"`
+	// RewindIteration k > 0 rewinds to the dense weights after k training
+	// steps instead of the initialisation ("late rewinding"); init: rewind only.
+	RewindIteration int     `yaml:"rewind_iteration"`
+	Epochs          int     `yaml:"epochs"`     // >=0
+	LR              float64 `yaml:"lr"`         // >0
+	BatchSize       int     `yaml:"batch_size"` // resolved to train.batch_size when 0 or absent
+	Schedule        string  `yaml:"schedule"`
+	// Distill mixes knowledge distillation from the dense network into
+	// fine-tuning: loss = (1−distill)·CE + distill·T²·KL (default 0: off).
+	Distill     float64 `yaml:"distill"`
+	Temperature float64 `yaml:"temperature"` // distillation temperature T
+}

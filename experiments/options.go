@@ -1,0 +1,42 @@
+package experiments
+
+import (
+	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/data"
+	"github.com/evoprune/evoprune/model"
+)
+
+// The experiment's settings as the packages below take them.
+
+// loaderConfig is what the data package needs of the experiment.
+func loaderConfig(e *config.Experiment) data.Config {
+	d := e.Data
+	c := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
+		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}
+	if len(d.Shape) == 3 {
+		c.SyntheticShape = [3]int{d.Shape[0], d.Shape[1], d.Shape[2]}
+	}
+	return c
+}
+
+// denseOptions are the dense network's training settings; stop (may be
+// nil) is asked before every step whether to stop.
+func denseOptions(e *config.Experiment, stop func() error) model.TrainOptions {
+	tr := e.Train
+	return model.TrainOptions{Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
+		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
+		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed, Stop: stop}
+}
+
+// retrainOptions are the reconstruct.* settings strategies retrain with.
+func retrainOptions(e *config.Experiment, seed int64, teacher *model.Net, stop func() error) model.TrainOptions {
+	r := e.Reconstruct
+	batch := r.BatchSize
+	if batch == 0 {
+		batch = e.Train.BatchSize
+	}
+	return model.TrainOptions{Epochs: r.Epochs, BatchSize: batch, Optimizer: e.Train.Optimizer, LR: r.LR,
+		Momentum: e.Train.Momentum, WeightDecay: e.Train.WeightDecay, Schedule: r.Schedule,
+		StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma, Seed: seed,
+		Teacher: teacher, Distill: r.Distill, Temperature: r.Temperature, Stop: stop}
+}
