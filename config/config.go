@@ -31,6 +31,19 @@ type DataConfig struct {
 	Samples    int    `yaml:"samples"`     // synthetic only (default 2000)
 	Shape      []int  `yaml:"shape"`       // synthetic only: C, H, W (default [1, 8, 8])
 	Classes    int    `yaml:"classes"`     // synthetic only (default 4)
+	// Pad adds this many pixels of black around every image: 2 makes
+	// MNIST's 28x28 images 32x32, the CIFAR networks' input.
+	Pad     int           `yaml:"pad,omitempty"`
+	Augment AugmentConfig `yaml:"augment,omitempty"`
+}
+
+// AugmentConfig is training-time augmentation of images (dense training,
+// fine-tuning and retraining; never evaluation).
+type AugmentConfig struct {
+	// Crop > 0 pads by this many black pixels and cuts a random window of
+	// the original size (CIFAR recipe: 4).
+	Crop int  `yaml:"crop,omitempty"`
+	Flip bool `yaml:"flip,omitempty"` // random horizontal flip
 }
 
 // ModelConfig selects the network.
@@ -46,12 +59,24 @@ type TrainConfig struct {
 	Epochs      int     `yaml:"epochs"`     // >=0
 	BatchSize   int     `yaml:"batch_size"` // >=1
 	Optimizer   string  `yaml:"optimizer"`
-	LR          float64 `yaml:"lr"`           // >0
-	Momentum    float64 `yaml:"momentum"`     // sgd only, [0,1)
-	WeightDecay float64 `yaml:"weight_decay"` // >=0
-	Schedule    string  `yaml:"schedule"`
-	StepEpochs  int     `yaml:"step_epochs"` // step schedule, >=1
-	Gamma       float64 `yaml:"gamma"`       // step schedule, (0,1]
+	LR          float64 `yaml:"lr"`                 // >0
+	Momentum    float64 `yaml:"momentum"`           // sgd only, [0,1)
+	Nesterov    bool    `yaml:"nesterov,omitempty"` // sgd only
+	WeightDecay float64 `yaml:"weight_decay"`       // >=0
+	// NoDecayBNBias exempts batch-norm parameters and biases from
+	// weight_decay (also in fine-tuning).
+	NoDecayBNBias bool    `yaml:"no_decay_bn_bias,omitempty"`
+	Schedule      string  `yaml:"schedule"`
+	StepEpochs    int     `yaml:"step_epochs"` // step schedule, >=1
+	Gamma         float64 `yaml:"gamma"`       // step and multistep schedules, (0,1]
+	// Milestones are the epochs (from 0) at which the multistep schedule
+	// multiplies the learning rate by gamma, increasing.
+	Milestones []int `yaml:"milestones,omitempty"`
+	// WarmupEpochs raises the learning rate linearly, step by step, from 0
+	// to the schedule's value over the first epochs (dense training).
+	WarmupEpochs int `yaml:"warmup_epochs,omitempty"`
+	// LabelSmoothing ε: targets (1−ε)·one-hot + ε·uniform, [0,1).
+	LabelSmoothing float64 `yaml:"label_smoothing,omitempty"`
 }
 
 // PruneConfig says what is pruned and how much.
@@ -90,7 +115,8 @@ type FitnessConfig struct {
 	LowSamples int     `yaml:"low_samples"`
 	Promote    float64 `yaml:"promote"` // (0,1]
 	// AdaptBN > 0 re-estimates batch-norm statistics on this many training
-	// batches (of train.batch_size) before every evaluation (adaptive BN).
+	// batches (of train.batch_size) before every evaluation (adaptive BN,
+	// as EagleEye). Default: 8 for networks with batch norm, else 0.
 	AdaptBN int `yaml:"adapt_bn"`
 }
 

@@ -139,7 +139,7 @@ func TestFileProblems(t *testing.T) {
 		{"train: 5\n", "x.yaml:1:1: train: must be a mapping, got 5"},
 		{"epochs: 5\n", "x.yaml:1:1: epochs: unknown key (did you mean train.epochs or reconstruct.epochs?)"},
 		{"model: {arch: mlp}\n", "x.yaml:1:9: model.widths: required for model.arch mlp (a non-empty list of hidden widths)"},
-		{"model: {arch: lenet300}\n", `x.yaml:1:9: model.arch: must be one of lenet300-100, lenet5, resnet20, resnet18, mlp; got "lenet300" (did you mean "lenet300-100"?)`},
+		{"model: {arch: lenet300}\n", `x.yaml:1:9: model.arch: must be one of lenet300-100, lenet5, resnet20, resnet32, resnet44, resnet56, resnet110, resnet18, resnet18-cifar, vgg16-bn, mlp; got "lenet300" (did you mean "lenet300-100"?)`},
 		{"prune: {k: .nan}\n", "x.yaml:1:9: prune.k: must be a finite number, got .nan"},
 		{"name: a/b\n", `x.yaml:1:1: name: must start with a letter or digit and use only letters, digits and . _ + -; got "a/b"`},
 		{"data: {validation: 60000}\nsearch: {fitness: {eval_samples: 70000}}\n",
@@ -195,4 +195,29 @@ func TestValidateProgrammatic(t *testing.T) {
 	e.Prune.Granularity = "channel"
 	err := e.Validate()
 	wantErr(t, err, "search.population: must be >= 2\nprune.granularity: channel granularity needs a convolutional model")
+}
+
+// Every shipped experiment and sweep is valid.
+func TestShippedConfigsAreValid(t *testing.T) {
+	paths, _ := filepath.Glob("../configs/*.yaml")
+	more, _ := filepath.Glob("../configs/*/*.yaml")
+	paths = append(paths, more...)
+	if len(paths) < 5 {
+		t.Fatalf("found %d configs", len(paths))
+	}
+	for _, p := range paths {
+		sweep, err := config.IsSweepFile(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if sweep {
+			_, _, err = config.LoadSweep(p)
+		} else {
+			_, err = config.Load(p)
+		}
+		if err != nil {
+			t.Errorf("%v", err)
+		}
+	}
 }

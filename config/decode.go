@@ -98,6 +98,13 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, at origin, i
 		if x, ok := d.number(n, path, at); ok {
 			v.SetFloat(x)
 		}
+	case reflect.Bool:
+		var x bool
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&x) != nil {
+			d.fail(at, path, "must be true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(x)
 	case reflect.Slice:
 		d.list(n, v, path, at, inh)
 	default:

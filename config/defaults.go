@@ -74,6 +74,12 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	str("search.fitness.objective", &s.Fitness.Objective, "accuracy_at_sparsity")
 	flt("search.fitness.lambda", &s.Fitness.Lambda, 0.5)
 	flt("search.fitness.promote", &s.Fitness.Promote, 0.25)
+	// A pruned network with its dense network's batch-norm statistics
+	// scores near chance: searches rank noise without adaptive BN
+	// (docs/results.md, "Fidelity schedule and adaptive BN").
+	if HasBatchNorm(e.Model.Arch) {
+		num("search.fitness.adapt_bn", &s.Fitness.AdaptBN, 8)
+	}
 
 	r := &e.Reconstruct
 	str("reconstruct.method", &r.Method, "finetune")

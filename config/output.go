@@ -33,14 +33,14 @@ func (e *Experiment) YAML() ([]byte, error) {
 func (e *Experiment) Hash(keys ...string) string {
 	all, err := e.canonical()
 	if err != nil {
-		panic(fmt.Sprintf("experiments: hash %q: %v", e.Name, err))
+		panic(fmt.Sprintf("config: hash %q: %v", e.Name, err))
 	}
 	if len(keys) > 0 {
 		sub := map[string]any{}
 		for _, k := range keys {
 			v, ok := all[k]
 			if !ok {
-				panic(fmt.Sprintf("experiments: Hash: unknown top-level key %q", k))
+				panic(fmt.Sprintf("config: Hash: unknown top-level key %q", k))
 			}
 			sub[k] = v
 		}
@@ -48,7 +48,7 @@ func (e *Experiment) Hash(keys ...string) string {
 	}
 	b, err := yaml.Marshal(all) // map keys are sorted
 	if err != nil {
-		panic(fmt.Sprintf("experiments: hash %q: %v", e.Name, err))
+		panic(fmt.Sprintf("config: hash %q: %v", e.Name, err))
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

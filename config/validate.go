@@ -9,11 +9,12 @@ import (
 
 // Allowed values of the enumerated keys.
 var (
-	Devices       = []string{"auto", "cpu", "cuda"}
-	Datasets      = []string{"mnist", "fashion-mnist", "cifar10", "synthetic"}
-	Archs         = []string{"lenet300-100", "lenet5", "resnet20", "resnet18", "mlp"}
+	Devices  = []string{"auto", "cpu", "cuda"}
+	Datasets = []string{"mnist", "fashion-mnist", "cifar10", "synthetic"}
+	Archs    = []string{"lenet300-100", "lenet5", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
+		"resnet18", "resnet18-cifar", "vgg16-bn", "mlp"}
 	Optimizers    = []string{"adam", "sgd"}
-	Schedules     = []string{"constant", "step", "cosine"}
+	Schedules     = []string{"constant", "step", "multistep", "cosine"}
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
 	Criteria      = []string{"magnitude", "activation", "taylor", "random"}
 	Objectives    = []string{"accuracy_at_sparsity", "weighted"}
@@ -52,6 +53,12 @@ func Allowed(path string) []string {
 		return Inits
 	}
 	return nil
+}
+
+// HasBatchNorm says whether a model.arch has batch norm (a test checks it
+// against the models).
+func HasBatchNorm(arch string) bool {
+	return strings.HasPrefix(arch, "resnet") || strings.HasSuffix(arch, "-bn")
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)

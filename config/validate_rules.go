@@ -33,6 +33,8 @@ func (c *checker) data(d *DataConfig) {
 	c.atLeast("data.validation", d.Validation, 1)
 	c.atLeast("data.train_limit", d.TrainLimit, 0)
 	c.atLeast("data.test_limit", d.TestLimit, 0)
+	c.atLeast("data.pad", d.Pad, 0)
+	c.atLeast("data.augment.crop", d.Augment.Crop, 0)
 	if d.Dataset == "synthetic" {
 		c.atLeast("data.samples", d.Samples, 2)
 		c.atLeast("data.classes", d.Classes, 2)
@@ -68,6 +70,15 @@ func (c *checker) train(t *TrainConfig) {
 	c.oneOf("train.schedule", t.Schedule)
 	c.atLeast("train.step_epochs", t.StepEpochs, 1)
 	c.within("train.gamma", t.Gamma, 0, 1, false, true)
+	for i, m := range t.Milestones {
+		path := fmt.Sprintf("train.milestones[%d]", i)
+		c.atLeast(path, m, 1)
+		if i > 0 && m <= t.Milestones[i-1] {
+			c.fail(path, "milestones must increase; got %d after %d", m, t.Milestones[i-1])
+		}
+	}
+	c.atLeast("train.warmup_epochs", t.WarmupEpochs, 0)
+	c.within("train.label_smoothing", t.LabelSmoothing, 0, 1, true, false)
 }
 
 func (c *checker) prune(p *PruneConfig) {
@@ -108,6 +119,9 @@ func (c *checker) reconstruct(r *ReconstructConfig) {
 	c.positive("reconstruct.lr", r.LR)
 	c.atLeast("reconstruct.batch_size", r.BatchSize, 0) // 0 = train.batch_size
 	c.oneOf("reconstruct.schedule", r.Schedule)
+	if r.Schedule == "multistep" {
+		c.fail("reconstruct.schedule", "multistep is for dense training (train.milestones); fine-tuning takes constant, step or cosine")
+	}
 	c.within("reconstruct.distill", r.Distill, 0, 1, true, true)
 	c.positive("reconstruct.temperature", r.Temperature)
 }
@@ -120,6 +134,9 @@ func (c *checker) combinations(e *Experiment) {
 		c.failBecause("model.widths", "model.arch", "required for model.arch mlp (a non-empty list of hidden widths)")
 	case m.Arch != "mlp" && len(m.Widths) > 0:
 		c.fail("model.widths", "only allowed with model.arch mlp (model.arch is %s)", m.Arch)
+	}
+	if t := &e.Train; t.Schedule == "multistep" && len(t.Milestones) == 0 {
+		c.failBecause("train.milestones", "train.schedule", "required for the multistep schedule (epochs at which the learning rate is multiplied by train.gamma)")
 	}
 	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp") {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")

@@ -71,14 +71,23 @@ func Shape(cfg Config) ([3]int, int, error) {
 	if err != nil {
 		return [3]int{}, 0, err
 	}
+	var shape [3]int
+	classes := 10
 	switch name {
 	case MNIST, FashionMNIST:
-		return [3]int{1, 28, 28}, 10, nil
+		shape = [3]int{1, 28, 28}
 	case CIFAR10:
-		return [3]int{3, 32, 32}, 10, nil
+		shape = [3]int{3, 32, 32}
+	default:
+		if _, classes, shape, err = syntheticParams(cfg); err != nil {
+			return shape, classes, err
+		}
 	}
-	_, classes, shape, err := syntheticParams(cfg)
-	return shape, classes, err
+	if cfg.Pad > 0 {
+		shape[1] += 2 * cfg.Pad
+		shape[2] += 2 * cfg.Pad
+	}
+	return shape, classes, nil
 }
 
 // checkIDXHead reads only an idx file's header (through gzip when the file

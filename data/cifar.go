@@ -93,6 +93,7 @@ func loadCIFARFiles(dir string, names []string) (*Set, error) {
 		N:       total,
 		Shape:   [3]int{3, cifarSide, cifarSide},
 		Classes: cifarClasses,
+		Black:   black(cifarMean, cifarStd),
 	}
 	luts := channelLUTs(cifarMean, cifarStd)
 	row := 0

@@ -13,6 +13,7 @@ type Config struct {
 	Seed       int64  // seeds the validation split (and synthetic generation)
 	TrainLimit int    // 0 = all; else keep only the first TrainLimit training samples (after the split)
 	TestLimit  int    // 0 = all; else first TestLimit test samples
+	Pad        int    // pixels of black added around every image (0: none)
 	// Synthetic only:
 	SyntheticSamples int    // total train samples before split (default 2000), test gets SyntheticSamples/4
 	SyntheticShape   [3]int // default {1, 8, 8}
@@ -57,6 +58,8 @@ func Load(cfg Config) (*Splits, error) {
 		return nil, fmt.Errorf("load %s: train limit %d: must be >= 0 (0 = all)", name, cfg.TrainLimit)
 	case cfg.TestLimit < 0:
 		return nil, fmt.Errorf("load %s: test limit %d: must be >= 0 (0 = all)", name, cfg.TestLimit)
+	case cfg.Pad < 0:
+		return nil, fmt.Errorf("load %s: padding %d: must be >= 0", name, cfg.Pad)
 	}
 	var train, test *Set
 	switch name {
@@ -83,5 +86,6 @@ func Load(cfg Config) (*Splits, error) {
 	if cfg.TestLimit > 0 {
 		s.Test = s.Test.Head(cfg.TestLimit)
 	}
+	s.Train, s.Val, s.Test = s.Train.Pad(cfg.Pad), s.Val.Pad(cfg.Pad), s.Test.Pad(cfg.Pad)
 	return s, nil
 }

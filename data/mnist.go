@@ -143,7 +143,8 @@ func loadIDXPair(imagesPath, labelsPath string, mean, std float64) (*Set, error)
 	}
 	x := make([]float32, len(img.Pix))
 	normalizeInto(x, img.Pix, []*[256]float32{byteLUT(mean, std)}, len(img.Pix))
-	return &Set{X: x, Y: y, N: img.N, Shape: [3]int{1, img.Rows, img.Cols}, Classes: classes}, nil
+	return &Set{X: x, Y: y, N: img.N, Shape: [3]int{1, img.Rows, img.Cols}, Classes: classes,
+		Black: black([]float64{mean}, []float64{std})}, nil
 }
 
 // loadMNIST loads MNIST from dir or the default places.

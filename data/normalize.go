@@ -39,3 +39,12 @@ func normalizeInto(dst []float32, pix []byte, luts []*[256]float32, plane int) {
 		}
 	}
 }
+
+// black is the normalised value of a zero byte per channel.
+func black(mean, std []float64) []float32 {
+	out := make([]float32, len(mean))
+	for c := range mean {
+		out[c] = float32(-mean[c] / std[c])
+	}
+	return out
+}

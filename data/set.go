@@ -8,6 +8,9 @@ type Set struct {
 	N       int
 	Shape   [3]int // C, H, W
 	Classes int
+	// Black is the normalised value of a black pixel per channel (what
+	// padding an image before normalisation gives); nil: 0.
+	Black []float32
 }
 
 // Splits holds the three parts of a dataset.
@@ -30,6 +33,7 @@ func (s *Set) Subset(idx []int) *Set {
 		N:       len(idx),
 		Shape:   s.Shape,
 		Classes: s.Classes,
+		Black:   s.Black,
 	}
 	for i, j := range idx {
 		copy(out.X[i*d:(i+1)*d], s.X[j*d:(j+1)*d])
@@ -52,5 +56,32 @@ func (s *Set) Head(n int) *Set {
 		N:       n,
 		Shape:   s.Shape,
 		Classes: s.Classes,
+		Black:   s.Black,
 	}
+}
+
+// Pad returns a copy with p pixels of Black around every image (28x28 MNIST
+// images padded by 2 are 32x32, what CIFAR networks take).
+func (s *Set) Pad(p int) *Set {
+	if p <= 0 {
+		return s
+	}
+	c, h, w := s.Shape[0], s.Shape[1], s.Shape[2]
+	ph, pw := h+2*p, w+2*p
+	out := &Set{X: make([]float32, s.N*c*ph*pw), Y: s.Y, N: s.N, Shape: [3]int{c, ph, pw}, Classes: s.Classes, Black: s.Black}
+	for i := 0; i < s.N; i++ {
+		for ch := 0; ch < c; ch++ {
+			plane := out.X[(i*c+ch)*ph*pw : (i*c+ch+1)*ph*pw]
+			if ch < len(s.Black) && s.Black[ch] != 0 {
+				for k := range plane {
+					plane[k] = s.Black[ch]
+				}
+			}
+			src := s.X[(i*c+ch)*h*w:]
+			for r := 0; r < h; r++ {
+				copy(plane[(r+p)*pw+p:(r+p)*pw+p+w], src[r*w:(r+1)*w])
+			}
+		}
+	}
+	return out
 }

@@ -12,7 +12,7 @@ import (
 func loaderConfig(e *config.Experiment) data.Config {
 	d := e.Data
 	c := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
-		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}
+		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, Pad: d.Pad, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}
 	if len(d.Shape) == 3 {
 		c.SyntheticShape = [3]int{d.Shape[0], d.Shape[1], d.Shape[2]}
 	}
@@ -24,8 +24,9 @@ func loaderConfig(e *config.Experiment) data.Config {
 func denseOptions(e *config.Experiment, stop func() error) model.TrainOptions {
 	tr := e.Train
 	return model.TrainOptions{Epochs: tr.Epochs, BatchSize: tr.BatchSize, Optimizer: tr.Optimizer, LR: tr.LR,
-		Momentum: tr.Momentum, WeightDecay: tr.WeightDecay, Schedule: tr.Schedule,
-		StepEpochs: tr.StepEpochs, Gamma: tr.Gamma, Seed: e.Seed, Stop: stop}
+		Momentum: tr.Momentum, Nesterov: tr.Nesterov, WeightDecay: tr.WeightDecay, NoDecayBNBias: tr.NoDecayBNBias,
+		Schedule: tr.Schedule, StepEpochs: tr.StepEpochs, Milestones: tr.Milestones, Gamma: tr.Gamma,
+		WarmupEpochs: tr.WarmupEpochs, LabelSmoothing: tr.LabelSmoothing, Augment: augment(e), Seed: e.Seed, Stop: stop}
 }
 
 // retrainOptions are the reconstruct.* settings strategies retrain with.
@@ -36,7 +37,12 @@ func retrainOptions(e *config.Experiment, seed int64, teacher *model.Net, stop f
 		batch = e.Train.BatchSize
 	}
 	return model.TrainOptions{Epochs: r.Epochs, BatchSize: batch, Optimizer: e.Train.Optimizer, LR: r.LR,
-		Momentum: e.Train.Momentum, WeightDecay: e.Train.WeightDecay, Schedule: r.Schedule,
-		StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma, Seed: seed,
+		Momentum: e.Train.Momentum, Nesterov: e.Train.Nesterov, WeightDecay: e.Train.WeightDecay,
+		NoDecayBNBias: e.Train.NoDecayBNBias, Schedule: r.Schedule, StepEpochs: e.Train.StepEpochs, Gamma: e.Train.Gamma,
+		LabelSmoothing: e.Train.LabelSmoothing, Augment: augment(e), Seed: seed,
 		Teacher: teacher, Distill: r.Distill, Temperature: r.Temperature, Stop: stop}
+}
+
+func augment(e *config.Experiment) model.Augment {
+	return model.Augment{Crop: e.Data.Augment.Crop, Flip: e.Data.Augment.Flip}
 }

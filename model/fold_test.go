@@ -17,6 +17,7 @@ func TestFoldBNEqualsTheUnfoldedNetwork(t *testing.T) {
 		{Arch: "resnet20", Input: [3]int64{3, 8, 8}, Classes: 10},
 		{Arch: "resnet18", Input: [3]int64{3, 32, 32}, Classes: 10},
 		{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10},
+		{Arch: "vgg16-bn", Input: [3]int64{3, 32, 32}, Classes: 10},
 	} {
 		a := build(t, s)
 		n, err := New(a, gotch.CPU, InitDefault, 1)

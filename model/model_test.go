@@ -140,6 +140,9 @@ func TestRebuildEquivalence(t *testing.T) {
 		{Arch: "lenet5", Input: mnist, Classes: 10},
 		{Arch: "resnet20", Input: [3]int64{3, 32, 32}, Classes: 10},
 		{Arch: "resnet18", Input: [3]int64{3, 32, 32}, Classes: 10},
+		{Arch: "resnet56", Input: [3]int64{3, 16, 16}, Classes: 10},
+		{Arch: "resnet18-cifar", Input: [3]int64{3, 16, 16}, Classes: 10},
+		{Arch: "vgg16-bn", Input: [3]int64{3, 32, 32}, Classes: 10},
 	} {
 		t.Run(s.Arch, func(t *testing.T) {
 			a := build(t, s)
@@ -196,6 +199,21 @@ func TestResNetTiedGroups(t *testing.T) {
 	// Three residual streams (one per stage) and one inner group per block.
 	if tied != 3 || inner != 9 {
 		t.Errorf("resnet20: %d tied and %d inner groups, want 3 and 9", tied, inner)
+	}
+	// Deeper ones: still three streams, one inner group per block; VGG's
+	// channels are all free (13 conv layers and the hidden linear layer).
+	for arch, want := range map[string][2]int{"resnet56": {3, 27}, "resnet110": {3, 54}, "resnet18-cifar": {4, 8}, "vgg16-bn": {0, 14}} {
+		tied, inner = 0, 0
+		for _, g := range Groups(build(t, Spec{Arch: arch, Input: [3]int64{3, 32, 32}, Classes: 10})) {
+			if g.Tied {
+				tied++
+			} else {
+				inner++
+			}
+		}
+		if tied != want[0] || inner != want[1] {
+			t.Errorf("%s: %d tied and %d inner groups, want %d and %d", arch, tied, inner, want[0], want[1])
+		}
 	}
 }
 

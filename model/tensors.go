@@ -10,6 +10,9 @@ import (
 type Batch struct {
 	X, Y *ts.Tensor
 	N    int
+	// Black is the normalised value of a black pixel per channel (image
+	// augmentation pads with it); nil: 0.
+	Black []float32
 }
 
 // ToDevice copies a data set to dev once, so batches are gathered there.
@@ -23,7 +26,7 @@ func ToDevice(s *data.Set, dev gotch.Device) *Batch {
 	if dev != gotch.CPU {
 		yt = yt.MustTo(dev, true)
 	}
-	return &Batch{X: FromHost(s.X, shape, dev), Y: yt, N: s.N}
+	return &Batch{X: FromHost(s.X, shape, dev), Y: yt, N: s.N, Black: s.Black}
 }
 
 // Drop frees the tensors.
@@ -34,5 +37,5 @@ func (b *Batch) Drop() {
 
 // Narrow returns rows [start, start+n) as views.
 func (b *Batch) Narrow(start, n int) *Batch {
-	return &Batch{X: b.X.MustNarrow(0, int64(start), int64(n), false), Y: b.Y.MustNarrow(0, int64(start), int64(n), false), N: n}
+	return &Batch{X: b.X.MustNarrow(0, int64(start), int64(n), false), Y: b.Y.MustNarrow(0, int64(start), int64(n), false), N: n, Black: b.Black}
 }

@@ -17,11 +17,23 @@ type TrainOptions struct {
 	Optimizer   string // adam | sgd
 	LR          float64
 	Momentum    float64 // sgd
+	Nesterov    bool    // sgd
 	WeightDecay float64
-	Schedule    string // constant | step | cosine (per epoch)
-	StepEpochs  int
-	Gamma       float64
-	Seed        int64 // shuffling
+	// NoDecayBNBias exempts batch-norm parameters and biases from the
+	// weight decay (it then applies to conv and linear weights only).
+	NoDecayBNBias bool
+	Schedule      string // constant | step | multistep | cosine (per epoch)
+	StepEpochs    int
+	Milestones    []int // multistep: the epochs (0-based) at which LR is multiplied by Gamma
+	Gamma         float64
+	// WarmupEpochs > 0 raises the learning rate linearly, step by step,
+	// from 0 to the schedule's value over the first epochs.
+	WarmupEpochs int
+	// LabelSmoothing ε mixes the one-hot targets with the uniform
+	// distribution: (1−ε)·CE + ε·mean over classes of −log p.
+	LabelSmoothing float64
+	Augment        Augment
+	Seed           int64 // shuffling (and augmentation)
 	// MaxSteps > 0 stops training after that many optimiser steps (the
 	// weights a longer run with the same options had at that iteration).
 	MaxSteps int
@@ -57,6 +69,14 @@ func (o TrainOptions) LRAt(epoch int) float64 {
 		if o.StepEpochs > 0 {
 			return o.LR * math.Pow(o.Gamma, float64(epoch/o.StepEpochs))
 		}
+	case "multistep":
+		k := 0
+		for _, m := range o.Milestones {
+			if epoch >= m {
+				k++
+			}
+		}
+		return o.LR * math.Pow(o.Gamma, float64(k))
 	case "cosine":
 		if o.Epochs > 0 {
 			return o.LR * 0.5 * (1 + math.Cos(math.Pi*float64(epoch)/float64(o.Epochs)))
@@ -70,9 +90,9 @@ func newOptimizer(o TrainOptions, params []*ts.Tensor) (*ts.COptimizer, error) {
 	var err error
 	switch o.Optimizer {
 	case "adam", "":
-		opt, err = ts.Adam(o.LR, 0.9, 0.999, o.WeightDecay)
+		opt, err = ts.Adam(o.LR, 0.9, 0.999, o.optimizerDecay())
 	case "sgd":
-		opt, err = ts.Sgd(o.LR, o.Momentum, 0, o.WeightDecay, false)
+		opt, err = ts.Sgd(o.LR, o.Momentum, 0, o.optimizerDecay(), o.Nesterov)
 	default:
 		return nil, fmt.Errorf("unknown optimizer %q (adam | sgd)", o.Optimizer)
 	}
@@ -84,6 +104,46 @@ func newOptimizer(o TrainOptions, params []*ts.Tensor) (*ts.COptimizer, error) {
 		return nil, fmt.Errorf("optimizer: %w", err)
 	}
 	return opt, nil
+}
+
+// optimizerDecay is the weight decay libtorch's optimiser applies to every
+// parameter: none when some are exempt (Train adds it to the others'
+// gradients, as the optimiser would).
+func (o TrainOptions) optimizerDecay() float64 {
+	if o.NoDecayBNBias {
+		return 0
+	}
+	return o.WeightDecay
+}
+
+// decayed are the parameters weight decay applies to when NoDecayBNBias
+// exempts the others: conv and linear weights.
+func (n *Net) decayed() []*ts.Tensor {
+	var out []*ts.Tensor
+	for _, k := range n.PrunableNames() {
+		out = append(out, n.T[k])
+	}
+	return out
+}
+
+// addDecay adds wd·p to the gradient of every parameter p (coupled L2, as
+// libtorch's optimisers apply weight_decay).
+func addDecay(params []*ts.Tensor, wd float64) {
+	NoGrad(func() {
+		for _, p := range params {
+			g := p.MustGrad(false)
+			if !g.MustDefined() {
+				g.MustDrop()
+				continue
+			}
+			pw := p.MustMulScalar(ts.FloatScalar(wd), false)
+			sum := g.MustAdd(pw, false)
+			g.Copy_(sum)
+			sum.MustDrop()
+			pw.MustDrop()
+			g.MustDrop()
+		}
+	})
 }
 
 // Train fits n on the training batch with cross-entropy. Weight masks, if
@@ -104,6 +164,15 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 	defer opt.Drop()
 	n.Remask()
 	rng := rand.New(rand.NewSource(o.Seed))
+	// Augmentation draws from its own stream, so the shuffling of a run
+	// without it is unchanged.
+	aug := rand.New(rand.NewSource(o.Seed + 7919))
+	var decayed []*ts.Tensor
+	if o.NoDecayBNBias && o.WeightDecay > 0 {
+		decayed = n.decayed()
+	}
+	stepsPerEpoch := (train.N + o.BatchSize - 1) / o.BatchSize
+	warmup := o.WarmupEpochs * stepsPerEpoch
 	total := 0
 	for epoch := 0; epoch < o.Epochs && (o.MaxSteps <= 0 || total < o.MaxSteps); epoch++ {
 		start := time.Now()
@@ -128,9 +197,25 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 					return err
 				}
 			}
+			if total < warmup {
+				if err := opt.SetLearningRate(o.LRAt(epoch) * float64(total+1) / float64(warmup)); err != nil {
+					order.MustDrop()
+					return fmt.Errorf("train: %w", err)
+				}
+			} else if warmup > 0 && total == warmup {
+				if err := opt.SetLearningRate(o.LRAt(epoch)); err != nil {
+					order.MustDrop()
+					return fmt.Errorf("train: %w", err)
+				}
+			}
 			b := min(o.BatchSize, train.N-s)
 			bi := order.MustNarrow(0, int64(s), int64(b), false)
 			x := train.X.MustIndexSelect(0, bi, false)
+			if o.Augment.On() && x.Dim() == 4 {
+				ax := o.Augment.apply(x, train.Black, aug)
+				x.MustDrop()
+				x = ax
+			}
 			y := train.Y.MustIndexSelect(0, bi, false)
 			bi.MustDrop()
 			logits := n.Forward(x, true)
@@ -146,6 +231,9 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 			opt.ZeroGrad()
 			loss.MustBackward()
 			loss.MustDrop()
+			if decayed != nil {
+				addDecay(decayed, o.WeightDecay)
+			}
 			if err := opt.Step(); err != nil {
 				order.MustDrop()
 				return fmt.Errorf("train: %w", err)
@@ -169,7 +257,7 @@ func train1(n *Net, train *Batch, o TrainOptions) error {
 // when a teacher is set. It drops logits.
 func (o TrainOptions) loss(logits, x, y *ts.Tensor) *ts.Tensor {
 	if o.Teacher == nil || o.Distill <= 0 {
-		return logits.MustLogSoftmax(1, gotch.Float, true).MustNllLoss(y, noBias, 1, -100, true)
+		return o.crossEntropy(logits, y, true)
 	}
 	t := o.Temperature
 	if t <= 0 {
@@ -180,7 +268,7 @@ func (o TrainOptions) loss(logits, x, y *ts.Tensor) *ts.Tensor {
 		tl := o.Teacher.Forward(x, false)
 		soft = tl.MustDivScalar(ts.FloatScalar(t), true).MustSoftmax(1, gotch.Float, true)
 	})
-	ce := logits.MustLogSoftmax(1, gotch.Float, false).MustNllLoss(y, noBias, 1, -100, true)
+	ce := o.crossEntropy(logits, y, false)
 	logS := logits.MustDivScalar(ts.FloatScalar(t), true).MustLogSoftmax(1, gotch.Float, true)
 	logT := soft.MustLog(false)
 	// KL(p_t ‖ p_s) summed over classes, mean over the batch.
@@ -192,6 +280,22 @@ func (o TrainOptions) loss(logits, x, y *ts.Tensor) *ts.Tensor {
 	b := kl.MustMulScalar(ts.FloatScalar(o.Distill), true)
 	out := a.MustAdd(b, true)
 	b.MustDrop()
+	return out
+}
+
+// crossEntropy is the batch's mean cross-entropy, with label smoothing when
+// set; del drops logits.
+func (o TrainOptions) crossEntropy(logits, y *ts.Tensor, del bool) *ts.Tensor {
+	logp := logits.MustLogSoftmax(1, gotch.Float, del)
+	if o.LabelSmoothing <= 0 {
+		return logp.MustNllLoss(y, noBias, 1, -100, true)
+	}
+	nll := logp.MustNllLoss(y, noBias, 1, -100, false)
+	// mean over samples and classes of −log p
+	uniform := logp.MustMean(gotch.Float, true).MustMulScalar(ts.FloatScalar(-o.LabelSmoothing), true)
+	a := nll.MustMulScalar(ts.FloatScalar(1-o.LabelSmoothing), true)
+	out := a.MustAdd(uniform, true)
+	uniform.MustDrop()
 	return out
 }
 

@@ -23,9 +23,15 @@ var zoo = map[string]builder{
 		}
 		return mlp("mlp", s, s.Widths), nil
 	},
-	"lenet5":   lenet5,
-	"resnet20": resnet20,
-	"resnet18": resnet18,
+	"lenet5":         lenet5,
+	"resnet20":       cifarResNet(20),
+	"resnet32":       cifarResNet(32),
+	"resnet44":       cifarResNet(44),
+	"resnet56":       cifarResNet(56),
+	"resnet110":      cifarResNet(110),
+	"resnet18":       resnet18,
+	"resnet18-cifar": resnet18CIFAR,
+	"vgg16-bn":       vgg16BN,
 }
 
 // Names lists the registered architectures.
@@ -40,7 +46,16 @@ func Names() []string {
 
 // Convolutional reports whether an architecture has conv layers (channel granularity applies).
 func Convolutional(arch string) bool {
-	return arch == "lenet5" || arch == "resnet20" || arch == "resnet18"
+	a, err := Build(Spec{Arch: arch, Input: [3]int64{3, 32, 32}, Classes: 10})
+	if err != nil {
+		return false
+	}
+	for _, l := range a.Layers {
+		if l.Kind == KConv || l.Kind == KBlock {
+			return true
+		}
+	}
+	return false
 }
 
 // Build returns the architecture s names.
@@ -120,13 +135,17 @@ func stages(ls []Layer, in int64, widths []int64, blocks int) ([]Layer, int64) {
 	return ls, in
 }
 
-// resnet20 is He et al.'s CIFAR ResNet (3 stages of 3 blocks, 16/32/64
-// channels) with projection shortcuts where the shape changes.
-func resnet20(s Spec) (Arch, error) {
-	ls := []Layer{conv(s.Input[0], 16, 3, 1, 1), bn(16), {Kind: KReLU}}
-	ls, in := stages(ls, 16, []int64{16, 32, 64}, 3)
-	ls = append(ls, Layer{Kind: KGAP}, Layer{Kind: KLinear, In: in, Out: s.Classes, Bias: true})
-	return Arch{Name: "resnet20", Input: s.Input, Classes: s.Classes, Layers: ls}, nil
+// cifarResNet is He et al.'s CIFAR ResNet of a depth 6n+2 (3 stages of n
+// blocks, 16/32/64 channels: ResNet-20, 32, 44, 56, 110) with projection
+// shortcuts where the shape changes (the paper's option B; option A's
+// zero-padding shortcut has no weights to prune).
+func cifarResNet(depth int) builder {
+	return func(s Spec) (Arch, error) {
+		ls := []Layer{conv(s.Input[0], 16, 3, 1, 1), bn(16), {Kind: KReLU}}
+		ls, in := stages(ls, 16, []int64{16, 32, 64}, (depth-2)/6)
+		ls = append(ls, Layer{Kind: KGAP}, Layer{Kind: KLinear, In: in, Out: s.Classes, Bias: true})
+		return Arch{Name: fmt.Sprintf("resnet%d", depth), Input: s.Input, Classes: s.Classes, Layers: ls}, nil
+	}
 }
 
 // resnet18 follows torchvision's layout (7x7 stem, max-pool, 4 stages of 2 blocks).
@@ -138,4 +157,36 @@ func resnet18(s Spec) (Arch, error) {
 	ls, in := stages(ls, 64, []int64{64, 128, 256, 512}, 2)
 	ls = append(ls, Layer{Kind: KGAP}, Layer{Kind: KLinear, In: in, Out: s.Classes, Bias: true})
 	return Arch{Name: "resnet18", Input: s.Input, Classes: s.Classes, Layers: ls}, nil
+}
+
+// resnet18CIFAR is ResNet-18 in its CIFAR form (3x3 stem of stride 1, no
+// max-pool), as in the pruning literature's CIFAR tables.
+func resnet18CIFAR(s Spec) (Arch, error) {
+	ls := []Layer{conv(s.Input[0], 64, 3, 1, 1), bn(64), {Kind: KReLU}}
+	ls, in := stages(ls, 64, []int64{64, 128, 256, 512}, 2)
+	ls = append(ls, Layer{Kind: KGAP}, Layer{Kind: KLinear, In: in, Out: s.Classes, Bias: true})
+	return Arch{Name: "resnet18-cifar", Input: s.Input, Classes: s.Classes, Layers: ls}, nil
+}
+
+// vgg16BN is VGG-16 with batch norm in its CIFAR form: 13 conv-BN-ReLU
+// layers in 5 stages, each ending in a 2x2 max-pool, then 512 → 512 → classes
+// (the form of the HRank / ABCPruner tables, 15.0 M parameters at 32x32).
+func vgg16BN(s Spec) (Arch, error) {
+	if s.Input[1] < 32 || s.Input[2] < 32 {
+		return Arch{}, fmt.Errorf("vgg16-bn needs inputs of at least 32x32, got %dx%d", s.Input[1], s.Input[2])
+	}
+	var ls []Layer
+	in, h, w := s.Input[0], s.Input[1], s.Input[2]
+	for _, stage := range [][]int64{{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}} {
+		for _, out := range stage {
+			ls = append(ls, conv(in, out, 3, 1, 1), bn(out), Layer{Kind: KReLU})
+			in = out
+		}
+		ls = append(ls, Layer{Kind: KMaxPool, Kernel: 2, Stride: 2})
+		h, w = h/2, w/2
+	}
+	ls = append(ls, Layer{Kind: KFlatten},
+		Layer{Kind: KLinear, In: in * h * w, Out: 512, Bias: true}, Layer{Kind: KReLU},
+		Layer{Kind: KLinear, In: 512, Out: s.Classes, Bias: true})
+	return Arch{Name: "vgg16-bn", Input: s.Input, Classes: s.Classes, Layers: ls}, nil
 }
