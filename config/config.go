@@ -84,9 +84,13 @@ type PruneConfig struct {
 	Granularity    string  `yaml:"granularity"`
 	Criterion      string  `yaml:"criterion"`
 	TargetSparsity float64 `yaml:"target_sparsity"` // in (0,1)
-	K              float64 `yaml:"k"`               // k in theta = mu - k*sigma, or the least fan-in / fan-out a unit keeps
-	Q              float64 `yaml:"q"`               // Han et al.'s threshold theta = q*sigma (0: unused), >=0
-	Rounds         int     `yaml:"rounds"`          // prune-retrain rounds, >=1
+	// TargetFLOPs, when set, is the budget instead: the share of the dense
+	// network's FLOPs the rebuilt network sheds, in (0,1) (neuron and
+	// channel granularity).
+	TargetFLOPs float64 `yaml:"target_flops,omitempty"`
+	K           float64 `yaml:"k"`      // k in theta = mu - k*sigma, or the least fan-in / fan-out a unit keeps
+	Q           float64 `yaml:"q"`      // Han et al.'s threshold theta = q*sigma (0: unused), >=0
+	Rounds      int     `yaml:"rounds"` // prune-retrain rounds, >=1
 	// LayerSparsity, when set, gives every prunable layer its own final
 	// sparsity, in the network's order, instead of sharing target_sparsity
 	// proportionally (strategies that take a fixed allocation).

@@ -87,6 +87,8 @@ Sweeps (` + "`evoprune sweep`" + `) take ` + "`base`, `grid` (key path → list 
 			switch path { // which strategies honour a budget comes from the registry
 			case "prune.layer_sparsity":
 				note += " Honoured by " + config.Either(config.StrategyNames(func(r config.StrategyRules) bool { return r.LayerSparsity }), true) + "."
+			case "prune.target_flops":
+				note += " Honoured by " + config.Either(config.StrategyNames(func(r config.StrategyRules) bool { return r.TargetFLOPs }), true) + "."
 			case "search.fitness.low_samples":
 				note += " Applies to " + config.Either(config.StrategyNames(func(r config.StrategyRules) bool { return r.Screens }), true) + "."
 			}

@@ -16,6 +16,8 @@ type StrategyRules struct {
 	// LayerSparsity: it honours prune.layer_sparsity (a fixed per-layer
 	// allocation).
 	LayerSparsity bool
+	// TargetFLOPs: it honours prune.target_flops (a FLOPs budget).
+	TargetFLOPs bool
 	// Screens: it scores whole populations, so the fidelity schedule
 	// (search.fitness.low_samples) applies.
 	Screens bool

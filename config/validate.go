@@ -10,7 +10,7 @@ import (
 // Allowed values of the enumerated keys.
 var (
 	Devices  = []string{"auto", "cpu", "cuda"}
-	Datasets = []string{"mnist", "fashion-mnist", "cifar10", "synthetic"}
+	Datasets = []string{"mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic"}
 	Archs    = []string{"lenet300-100", "lenet5", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
 		"resnet18", "resnet18-cifar", "vgg16-bn", "mlp"}
 	Optimizers    = []string{"adam", "sgd"}
@@ -20,7 +20,7 @@ var (
 	Objectives    = []string{"accuracy_at_sparsity", "weighted"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}
-	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000}
+	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}
 )
 
 // Allowed lists the values an enumerated key path accepts (nil for other

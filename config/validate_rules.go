@@ -85,6 +85,9 @@ func (c *checker) prune(p *PruneConfig) {
 	c.oneOf("prune.granularity", p.Granularity)
 	c.oneOf("prune.criterion", p.Criterion)
 	c.within("prune.target_sparsity", p.TargetSparsity, 0, 1, false, false)
+	if p.TargetFLOPs != 0 {
+		c.within("prune.target_flops", p.TargetFLOPs, 0, 1, false, false)
+	}
 	c.finite("prune.k", p.K)
 	c.nonNegative("prune.q", p.Q)
 	c.atLeast("prune.rounds", p.Rounds, 1)
@@ -153,6 +156,17 @@ func (c *checker) combinations(e *Experiment) {
 			s.Algorithm, Either(strategy.Granularities, false), g)
 	case strings.HasPrefix(e.Reconstruct.Method, "refit") && g != "neuron" && g != "channel":
 		c.failBecause("reconstruct.method", "prune.granularity", "least-squares refit needs prune.granularity neuron or channel, not %s", g)
+	}
+	if tf := e.Prune.TargetFLOPs; tf != 0 {
+		switch g := e.Prune.Granularity; {
+		case g != "neuron" && g != "channel":
+			c.failBecause("prune.target_flops", "prune.granularity", "a FLOPs budget needs prune.granularity neuron or channel (units a rebuild removes), not %s", g)
+		case known && !strategy.TargetFLOPs:
+			c.failBecause("prune.target_flops", "search.algorithm", "FLOPs budgets apply to %s, not %s",
+				Either(StrategyNames(func(o StrategyRules) bool { return o.TargetFLOPs }), true), s.Algorithm)
+		case len(e.Prune.LayerSparsity) > 0:
+			c.fail("prune.target_flops", "set prune.target_flops or prune.layer_sparsity, not both")
+		}
 	}
 	if len(e.Prune.LayerSparsity) > 0 && known && !strategy.LayerSparsity {
 		c.failBecause("prune.layer_sparsity", "search.algorithm", "per-layer sparsities fix the allocation: they apply to %s, not %s",

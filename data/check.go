@@ -27,9 +27,9 @@ func Check(cfg Config) error {
 			dir, err = findFashionDir(cfg.Dir)
 		}
 		files = []string{trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile}
-	case CIFAR10:
-		dir, err = findCIFARDir(cfg.Dir)
-		files = append(append([]string(nil), cifarTrainFiles...), cifarTestFiles...)
+	case CIFAR10, CIFAR100:
+		dir, err = cifarFormats[name].dir(cfg.Dir)
+		files = cifarFormats[name].files()
 	case Synthetic:
 		return nil
 	}
@@ -48,8 +48,8 @@ func Check(cfg Config) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		switch {
-		case name == CIFAR10:
-			if _, err := cifarRecords(path, st.Size()); err != nil {
+		case cifarFormats[name] != nil:
+			if _, err := cifarFormats[name].records(path, st.Size()); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 		case f == trainImagesFile || f == testImagesFile:
@@ -76,8 +76,8 @@ func Shape(cfg Config) ([3]int, int, error) {
 	switch name {
 	case MNIST, FashionMNIST:
 		shape = [3]int{1, 28, 28}
-	case CIFAR10:
-		shape = [3]int{3, 32, 32}
+	case CIFAR10, CIFAR100:
+		shape, classes = [3]int{3, 32, 32}, cifarFormats[name].classes
 	default:
 		if _, classes, shape, err = syntheticParams(cfg); err != nil {
 			return shape, classes, err

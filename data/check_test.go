@@ -20,7 +20,7 @@ func TestCheck(t *testing.T) {
 	missing := filepath.Join(dir, "nowhere")
 	wantErr(t, Check(Config{Dataset: "fashion-mnist", Dir: missing}), "fashion-mnist", missing)
 	wantErr(t, Check(Config{Dataset: "cifar10"}), "data.dir is required")
-	bad := filepath.Join(dir, cifarTrainFiles[2])
+	bad := filepath.Join(dir, cifar10.train[2])
 	if err := os.WriteFile(bad, []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,14 @@ package data
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // cifarRecordBytes builds one record: the label, then every pixel of
 // channel c set to base+c.
 func cifarRecordBytes(label, base byte) []byte {
-	r := make([]byte, cifarRecord)
+	r := make([]byte, cifar10.record())
 	r[0] = label
 	for c := 0; c < 3; c++ {
 		for i := 0; i < cifarPlane; i++ {
@@ -26,7 +27,7 @@ func writeCIFAR(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for b, name := range cifarTrainFiles {
+	for b, name := range cifar10.train {
 		var content []byte
 		for r := 0; r < 2; r++ {
 			content = append(content, cifarRecordBytes(byte(2*b+r)%10, byte(10*b+r))...)
@@ -37,11 +38,11 @@ func writeCIFAR(t *testing.T, dir string) {
 	for r := 0; r < 3; r++ {
 		test = append(test, cifarRecordBytes(byte(9-r), 255)...)
 	}
-	writeFile(t, filepath.Join(dir, cifarTestFiles[0]), test, false)
+	writeFile(t, filepath.Join(dir, cifar10.test[0]), test, false)
 }
 
 func TestCIFARLoad(t *testing.T) {
-	for _, sub := range []string{"", cifarSubdir} {
+	for _, sub := range []string{"", cifar10.subdir} {
 		root := t.TempDir()
 		writeCIFAR(t, filepath.Join(root, sub))
 		s, err := Load(Config{Dataset: "cifar10", Dir: root, Validation: 2, Seed: 3})
@@ -91,7 +92,7 @@ func TestCIFARErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeCIFAR(t, dir)
 	bad := filepath.Join(dir, "data_batch_3.bin")
-	writeFile(t, bad, make([]byte, cifarRecord+100), false)
+	writeFile(t, bad, make([]byte, cifar10.record()+100), false)
 	_, err := Load(Config{Dataset: "cifar10", Dir: dir, Validation: 1})
 	wantErr(t, err, "data_batch_3.bin", "multiple of")
 
@@ -107,4 +108,54 @@ func TestCIFARErrors(t *testing.T) {
 
 	_, err = Load(Config{Dataset: "cifar10", Dir: filepath.Join(dir, "nope"), Validation: 1})
 	wantErr(t, err, "nope")
+}
+
+// CIFAR-100's binary version: two label bytes (coarse, fine), the fine one
+// is the class; tested on generated train.bin / test.bin.
+func TestCIFAR100Load(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, cifar100.subdir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(coarse, fine, pix byte) []byte {
+		r := make([]byte, cifar100.record())
+		r[0], r[1] = coarse, fine
+		for i := 2; i < len(r); i++ {
+			r[i] = pix
+		}
+		return r
+	}
+	var train, test []byte
+	for i := 0; i < 12; i++ {
+		train = append(train, rec(byte(i%20), byte(90+i%10), byte(i))...)
+	}
+	test = append(append(test, rec(19, 99, 255)...), rec(0, 0, 0)...)
+	writeFile(t, filepath.Join(dir, "train.bin"), train, false)
+	writeFile(t, filepath.Join(dir, "test.bin"), test, false)
+	cfg := Config{Dataset: "cifar-100", Dir: root, Validation: 2, Seed: 1}
+	if err := Check(cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Train.N != 10 || s.Test.N != 2 || s.Test.Classes != 100 || s.Test.Y[0] != 99 || s.Test.Y[1] != 0 {
+		t.Fatalf("sizes %d/%d, classes %d, test labels %v", s.Train.N, s.Test.N, s.Test.Classes, s.Test.Y)
+	}
+	if want := float32((1 - 0.5071) / 0.2673); !near(s.Test.X[0], want) {
+		t.Errorf("pixel %v, want %v (CIFAR-100's statistics)", s.Test.X[0], want)
+	}
+	if shape, classes, err := Shape(cfg); err != nil || classes != 100 || shape != [3]int{3, 32, 32} {
+		t.Errorf("Shape: %v %d %v", shape, classes, err)
+	}
+	writeFile(t, filepath.Join(dir, "test.bin"), append(test, 1), false)
+	if err := Check(cfg); err == nil || !strings.Contains(err.Error(), "not a multiple of the 3074-byte CIFAR-100 record") {
+		t.Errorf("truncated: %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "test.bin"), rec(0, 100, 0), false)
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), "label out of range") {
+		t.Errorf("label 100: %v", err)
+	}
 }

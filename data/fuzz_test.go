@@ -155,7 +155,7 @@ func cifarSeeds() map[string][]byte {
 	return map[string][]byte{
 		"valid_1":         one,
 		"valid_2":         two,
-		"truncated":       one[:cifarRecord-1],
+		"truncated":       one[:cifar10.record()-1],
 		"extra_byte":      append(append([]byte(nil), one...), 7),
 		"label_10":        bad,
 		"label_255":       cifarRecordBytes(255, 0),
@@ -245,18 +245,18 @@ func FuzzCIFAR(f *testing.F) {
 	addSeeds(f, cifarSeeds())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dir := t.TempDir()
-		path := filepath.Join(dir, cifarTrainFiles[0])
+		path := filepath.Join(dir, cifar10.train[0])
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		var s *Set
 		var err error
-		measure(t, fuzzAllocSlack+8*uint64(len(b)), func() { s, err = loadCIFARFiles(dir, cifarTrainFiles[:1]) })
+		measure(t, fuzzAllocSlack+8*uint64(len(b)), func() { s, err = cifar10.loadFiles(dir, cifar10.train[:1]) })
 
-		n := len(b) / cifarRecord
+		n := len(b) / cifar10.record()
 		badLabel := -1
 		for r := 0; r < n && badLabel < 0; r++ {
-			if b[r*cifarRecord] >= cifarClasses {
+			if int(b[r*cifar10.record()]) >= cifar10.classes {
 				badLabel = r
 			}
 		}
@@ -265,7 +265,7 @@ func FuzzCIFAR(f *testing.F) {
 			checkFuzzErr(t, err, path)
 			wantErr(t, err, "empty")
 			return
-		case len(b)%cifarRecord != 0:
+		case len(b)%cifar10.record() != 0:
 			checkFuzzErr(t, err, path)
 			wantErr(t, err, "bad size", strconv.Itoa(len(b)), "not a multiple")
 			return
@@ -276,12 +276,12 @@ func FuzzCIFAR(f *testing.F) {
 		case err != nil:
 			t.Fatalf("well-formed batch of %d records rejected: %v", n, err)
 		}
-		if s.N != n || len(s.Y) != n || len(s.X) != n*cifarPixels || s.Shape != [3]int{3, cifarSide, cifarSide} || s.Classes != cifarClasses {
+		if s.N != n || len(s.Y) != n || len(s.X) != n*cifarPixels || s.Shape != [3]int{3, cifarSide, cifarSide} || s.Classes != cifar10.classes {
 			t.Fatalf("set N=%d with %d labels, %d values, shape %v, %d classes for %d records",
 				s.N, len(s.Y), len(s.X), s.Shape, s.Classes, n)
 		}
 		for r := 0; r < n; r++ {
-			rec := b[r*cifarRecord : (r+1)*cifarRecord]
+			rec := b[r*cifar10.record() : (r+1)*cifar10.record()]
 			if s.Y[r] != int32(rec[0]) {
 				t.Fatalf("record %d: label %d, file says %d", r, s.Y[r], rec[0])
 			}

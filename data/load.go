@@ -7,7 +7,7 @@ import (
 
 // Config says which dataset to load and how to split it.
 type Config struct {
-	Dataset    string // "mnist" | "fashion-mnist" | "cifar10" | "synthetic"
+	Dataset    string // "mnist" | "fashion-mnist" | "cifar10" | "cifar100" | "synthetic"
 	Dir        string // optional explicit folder with the files; "" = default location
 	Validation int    // samples held out of the training set for validation; must be in [1, train size)
 	Seed       int64  // seeds the validation split (and synthetic generation)
@@ -25,6 +25,7 @@ const (
 	MNIST        = "mnist"
 	FashionMNIST = "fashion-mnist"
 	CIFAR10      = "cifar10"
+	CIFAR100     = "cifar100"
 	Synthetic    = "synthetic"
 )
 
@@ -38,10 +39,12 @@ func canonicalName(name string) (string, error) {
 		return FashionMNIST, nil
 	case "cifar10", "cifar-10", "cifar_10":
 		return CIFAR10, nil
+	case "cifar100", "cifar-100", "cifar_100":
+		return CIFAR100, nil
 	case "synthetic":
 		return Synthetic, nil
 	}
-	return "", fmt.Errorf("unknown dataset %q: want one of %s, %s, %s, %s", name, MNIST, FashionMNIST, CIFAR10, Synthetic)
+	return "", fmt.Errorf("unknown dataset %q: want one of %s, %s, %s, %s, %s", name, MNIST, FashionMNIST, CIFAR10, CIFAR100, Synthetic)
 }
 
 // Load reads the dataset named by cfg, holds cfg.Validation seeded random
@@ -67,8 +70,8 @@ func Load(cfg Config) (*Splits, error) {
 		train, test, err = loadMNIST(cfg.Dir)
 	case FashionMNIST:
 		train, test, err = loadFashionMNIST(cfg.Dir)
-	case CIFAR10:
-		train, test, err = loadCIFAR10(cfg.Dir)
+	case CIFAR10, CIFAR100:
+		train, test, err = cifarFormats[name].load(cfg.Dir)
 	case Synthetic:
 		train, test, err = loadSynthetic(cfg)
 	}

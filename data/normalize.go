@@ -8,6 +8,9 @@ var (
 	fmnistStd  = []float64{0.3530}
 	cifarMean  = []float64{0.4914, 0.4822, 0.4465}
 	cifarStd   = []float64{0.2470, 0.2435, 0.2616}
+	// CIFAR-100's training set statistics.
+	cifar100Mean = []float64{0.5071, 0.4865, 0.4409}
+	cifar100Std  = []float64{0.2673, 0.2564, 0.2762}
 )
 
 // byteLUT maps every byte value to its normalised float32.

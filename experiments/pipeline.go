@@ -337,9 +337,10 @@ func (p *pipeline) measure(n *model.Net, s *splits, same *model.Net) (results.Me
 		m.Compression = float64(p.denseParams) / float64(m.NonzeroParams)
 	}
 	if p.denseParams == 0 { // the first network measured is the dense one
-		p.denseParams = c.Params
+		p.denseParams, p.denseFLOPs = c.Params, c.FLOPs
 		m.Compression = 1
 	}
+	m.FLOPsReduction = 1 - float64(c.FLOPs)/float64(max(p.denseFLOPs, 1))
 	return m, nil
 }
 
@@ -356,7 +357,7 @@ func (p *pipeline) latencies(nets []*model.Net, ms []*results.Metrics) {
 	for i, m := range ms {
 		m.LatencyB1, m.LatencyB256 = b1[i], b256[i]
 	}
-	p.printf("latency (median of 21, interleaved): b1 %.3f / %.3f / %.3f ms, b256 %.3f / %.3f / %.3f ms (dense / masked / final)\n",
+	p.printf("latency (median of up to 21 runs, interleaved): b1 %.3f / %.3f / %.3f ms, b256 %.3f / %.3f / %.3f ms (dense / masked / final)\n",
 		b1[0], b1[1], b1[2], b256[0], b256[1], b256[2])
 }
 

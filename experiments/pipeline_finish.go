@@ -130,7 +130,7 @@ func (p *pipeline) record(dense, masked, final results.Metrics, diff float64) *r
 	return &results.Run{
 		Name: p.e.Name, RunID: filepath.Base(p.dir.Path), Seed: p.e.Seed,
 		Model: p.e.Model.Arch, Dataset: p.e.Data.Dataset, Granularity: p.e.Prune.Granularity,
-		Algorithm: p.e.Search.Algorithm, Target: p.e.Prune.TargetSparsity,
+		Algorithm: p.e.Search.Algorithm, Target: p.e.Prune.TargetSparsity, TargetFLOPs: p.e.Prune.TargetFLOPs,
 		Dense: dense, Masked: masked, Final: final, RebuildMaxAbsDiff: diff,
 		Search: p.searchSum, Seconds: p.secs,
 	}

@@ -35,6 +35,7 @@ type pipeline struct {
 	}
 	searchSum   results.SearchSummary
 	denseParams int64
+	denseFLOPs  int64
 	denseArch   model.Arch
 	resumed     bool
 	lock        *results.Lock

@@ -77,6 +77,11 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tf := p.e.Prune.TargetFLOPs; tf > 0 {
+		if err := fitness.BudgetFLOPs(&space, dense.Arch, groups, tf); err != nil {
+			return nil, err
+		}
+	}
 	st, ok := strategy.Lookup(p.e.Search.Algorithm)
 	if !ok {
 		return nil, fmt.Errorf("search.algorithm %q: no such strategy (%s)", p.e.Search.Algorithm, strings.Join(config.StrategyNames(nil), ", "))
@@ -86,8 +91,12 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	}
 	ev, screen, done := p.evaluators(dense, kind, groups, s)
 	defer done()
-	p.printf("search: %s over %d slots in %d layers, keep %d (%.1f%%), fitness on %d validation samples\n",
-		p.e.Search.Algorithm, space.N(), len(space.Segments), space.Keep, 100*float64(space.Keep)/float64(space.N()), s.val.N)
+	budget := fmt.Sprintf("keep %d (%.1f%%)", space.Keep, 100*float64(space.Keep)/float64(space.N()))
+	if space.CostBudgeted() {
+		budget = fmt.Sprintf("FLOPs at most %.4g (%.1f%% of %.4g)", space.MaxCost, 100*space.MaxCost/space.DenseCost(), space.DenseCost())
+	}
+	p.printf("search: %s over %d slots in %d layers, %s, fitness on %d validation samples\n",
+		p.e.Search.Algorithm, space.N(), len(space.Segments), budget, s.val.N)
 	t := time.Now()
 	rewind := func() (*model.Net, error) { return initialWeights(p.e, dense.Arch, dense.Device, s.train, p.stopped) }
 	found, err := st.Run(&strategy.Search{Exp: p.e, Dense: dense, Kind: kind, Groups: groups, Space: space, Eval: ev, Screen: screen,

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -431,4 +432,32 @@ func countAbove(v []float64, theta float64) int {
 		}
 	}
 	return n
+}
+
+// Every strategy that takes a FLOPs budget lands within 2 % of it, never
+// above, and metrics.json reports the reduction (an MLP 64-256-128-4: one
+// hidden unit is 0.4 % of the FLOPs; channels are covered by the cost
+// model's tests against rebuilt networks).
+func TestTargetFLOPsHoldsInEveryBudgetedStrategy(t *testing.T) {
+	names := config.StrategyNames(func(r config.StrategyRules) bool { return r.TargetFLOPs })
+	if len(names) < 5 {
+		t.Fatalf("strategies with FLOPs budgets: %v", names)
+	}
+	for _, target := range []float64{0.5, 0.8} {
+		for _, alg := range names {
+			o, _ := strategyRun(t, "search.algorithm="+alg, "model.widths=[256, 128]", fmt.Sprintf("prune.target_flops=%g", target),
+				"search.population=6", "search.generations=2", "reconstruct.epochs=0", "train.epochs=1")
+			r := o.Run
+			want := (1 - target) * float64(r.Dense.FLOPs)
+			if got := float64(r.Final.FLOPs); got > want || got < 0.98*want {
+				t.Errorf("%s at %.0f %%: final FLOPs %.0f, budget %.0f (%.2f of it)", alg, 100*target, got, want, got/want)
+			}
+			t.Logf("%s, %.0f %% of the FLOPs removed: final FLOPs %.4f of the budget", alg, 100*target, float64(r.Final.FLOPs)/want)
+			if math.Abs(r.Final.FLOPsReduction-(1-float64(r.Final.FLOPs)/float64(r.Dense.FLOPs))) > 1e-12 || r.TargetFLOPs != target {
+				t.Errorf("%s: flops_reduction %g, target_flops %g", alg, r.Final.FLOPsReduction, r.TargetFLOPs)
+			}
+		}
+	}
+	strategyFails(t, "FLOPs budgets apply to", "search.algorithm=greedy", "prune.target_flops=0.5")
+	strategyFails(t, "a FLOPs budget needs prune.granularity neuron or channel", "prune.granularity=weight", "prune.target_flops=0.5")
 }

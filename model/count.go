@@ -38,6 +38,13 @@ func (n *Net) Count() Counts {
 	return c
 }
 
+// Latency measurement bounds: the fewest timed runs, and the seconds of
+// timed runs per network beyond which slow networks get fewer.
+const (
+	latencyMinRuns = 3
+	latencyBudget  = 4.0
+)
+
 // Latency is the median forward time in milliseconds of a batch of the
 // given size (eval mode, no gradients); see Latencies.
 func Latency(n *Net, batch, runs int) float64 {
@@ -48,7 +55,9 @@ func Latency(n *Net, batch, runs int) float64 {
 // their runs so that every network sees the same machine conditions (on a
 // shared machine the speed drifts over seconds). After a warm-up, each run
 // times enough back-to-back forwards to last about 2 ms; the result is the
-// median over runs, per network.
+// median over runs, per network. Slow networks get fewer runs (at least
+// latencyMinRuns, about latencyBudget seconds of runs per network) so that a
+// big CNN at batch 256 is measured in seconds, not minutes.
 func Latencies(nets []*Net, batch, runs int) []float64 {
 	in := nets[0].Arch.Input
 	dev := nets[0].Device
@@ -67,13 +76,17 @@ func Latencies(nets []*Net, batch, runs int) []float64 {
 	times := make([][]float64, len(nets))
 	NoGrad(func() {
 		ks := make([]int, len(nets))
+		slowest := 0.0
 		for j, n := range nets {
-			warm := 0.0
-			for i := 0; i < 10; i++ {
+			warm, spent := 0.0, 0.0
+			for i := 0; i < 10 && (i < 1 || spent < 1000*latencyBudget/4); i++ {
 				warm = forward(n, 1)
+				spent += warm
 			}
 			ks[j] = max(1, int(2/max(warm, 1e-3)))
+			slowest = max(slowest, warm*float64(ks[j]))
 		}
+		runs = min(runs, max(latencyMinRuns, int(1000*latencyBudget/max(slowest, 1e-3))))
 		for i := 0; i < runs; i++ {
 			for j, n := range nets {
 				times[j] = append(times[j], forward(n, ks[j]))

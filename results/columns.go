@@ -44,6 +44,7 @@ var runColumns = []column{
 	numCol("final.compression", "compression", true, func(r *Run) float64 { return r.Final.Compression }, showRatio),
 	numCol("final.params", "params", true, func(r *Run) int64 { return r.Final.Params }, showCount),
 	numCol("final.flops", "FLOPs", true, func(r *Run) int64 { return r.Final.FLOPs }, showCount),
+	numCol("final.flops_reduction", "FLOPs cut", true, func(r *Run) float64 { return r.Final.FLOPsReduction }, showPercent),
 	numCol("final.latency_ms_b256", "latency b256 (ms)", true, func(r *Run) float64 { return r.Final.LatencyB256 }, showFixed(2)),
 	numCol("search.seconds", "search s", true, func(r *Run) float64 { return r.Search.Seconds }, showFixed(1)),
 }

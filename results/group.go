@@ -22,6 +22,7 @@ type GroupRow struct {
 	Granularity string  `json:"granularity"`
 	Algorithm   string  `json:"algorithm"`
 	Target      float64 `json:"target_sparsity"`
+	TargetFLOPs float64 `json:"target_flops,omitempty"`
 	Variant     string  `json:"variant,omitempty"` // see Run.Variant
 	N           int     `json:"n"`
 
@@ -29,13 +30,14 @@ type GroupRow struct {
 	Compression Stat `json:"final_compression"`
 	F1          Stat `json:"final_f1"`
 	FLOPs       Stat `json:"final_flops"`
+	FLOPsCut    Stat `json:"final_flops_reduction"`
 
 	Runs []*Run `json:"-"` // the group's runs, in input order
 }
 
 type groupKey struct {
 	dataset, model, granularity, algorithm string
-	target                                 float64
+	target, targetFLOPs                    float64
 	variant                                string
 }
 
@@ -49,13 +51,13 @@ func Group(runs []*Run) []GroupRow {
 		if r == nil {
 			continue
 		}
-		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target, r.Variant}
+		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target, r.TargetFLOPs, r.Variant}
 		i, ok := index[k]
 		if !ok {
 			i = len(rows)
 			index[k] = i
 			rows = append(rows, GroupRow{Dataset: k.dataset, Model: k.model,
-				Granularity: k.granularity, Algorithm: k.algorithm, Target: k.target, Variant: k.variant})
+				Granularity: k.granularity, Algorithm: k.algorithm, Target: k.target, TargetFLOPs: k.targetFLOPs, Variant: k.variant})
 		}
 		rows[i].Runs = append(rows[i].Runs, r)
 	}
@@ -66,6 +68,7 @@ func Group(runs []*Run) []GroupRow {
 		g.Compression = stat(g.Runs, func(r *Run) float64 { return r.Final.Compression })
 		g.F1 = stat(g.Runs, func(r *Run) float64 { return r.Final.F1 })
 		g.FLOPs = stat(g.Runs, func(r *Run) float64 { return float64(r.Final.FLOPs) })
+		g.FLOPsCut = stat(g.Runs, func(r *Run) float64 { return r.Final.FLOPsReduction })
 	}
 	slices.SortStableFunc(rows, func(a, b GroupRow) int {
 		return cmp.Or(strings.Compare(a.Dataset, b.Dataset), strings.Compare(a.Model, b.Model),

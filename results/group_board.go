@@ -97,6 +97,7 @@ var groupColumns = slices.Concat(
 	statColumns("final.f1", "F1", func(g *GroupRow) Stat { return g.F1 }, showStatPercent),
 	statColumns("final.compression", "compression", func(g *GroupRow) Stat { return g.Compression }, showStatRatio),
 	statColumns("final.flops", "FLOPs", func(g *GroupRow) Stat { return g.FLOPs }, showStatCount),
+	statColumns("final.flops_reduction", "FLOPs cut", func(g *GroupRow) Stat { return g.FLOPsCut }, showStatPercent),
 )
 
 // showStatPercent shows fractions as percentages: "98.12 ± 0.05 %".
@@ -155,6 +156,7 @@ var groupSortKeys = []groupSortKey{
 	{name: "final.f1", num: func(g *GroupRow) float64 { return g.F1.Mean }, desc: true},
 	{name: "final.compression", num: func(g *GroupRow) float64 { return g.Compression.Mean }, desc: true},
 	{name: "final.flops", num: func(g *GroupRow) float64 { return g.FLOPs.Mean }},
+	{name: "final.flops_reduction", num: func(g *GroupRow) float64 { return g.FLOPsCut.Mean }, desc: true},
 	{name: "dataset", str: func(g *GroupRow) string { return g.Dataset }},
 	{name: "model", str: func(g *GroupRow) string { return g.Model }},
 	{name: "granularity", str: func(g *GroupRow) string { return g.Granularity }},

@@ -37,6 +37,7 @@ var metricFields = []struct {
 	{"sparsity", func(m *Metrics) float64 { return m.Sparsity }},
 	{"compression", func(m *Metrics) float64 { return m.Compression }},
 	{"flops", func(m *Metrics) float64 { return float64(m.FLOPs) }},
+	{"flops_reduction", func(m *Metrics) float64 { return m.FLOPsReduction }},
 	{"latency_ms_b1", func(m *Metrics) float64 { return m.LatencyB1 }},
 	{"latency_ms_b256", func(m *Metrics) float64 { return m.LatencyB256 }},
 }

@@ -13,9 +13,12 @@ type Metrics struct {
 	Sparsity      float64 `json:"sparsity"`
 	Compression   float64 `json:"compression"`
 	FLOPs         int64   `json:"flops"`
-	LatencyB1     float64 `json:"latency_ms_b1"`
-	LatencyB256   float64 `json:"latency_ms_b256"`
-	Architecture  []int64 `json:"architecture"`
+	// FLOPsReduction is the share of the dense network's FLOPs this one
+	// does not need.
+	FLOPsReduction float64 `json:"flops_reduction"`
+	LatencyB1      float64 `json:"latency_ms_b1"`
+	LatencyB256    float64 `json:"latency_ms_b256"`
+	Architecture   []int64 `json:"architecture"`
 }
 
 // SearchSummary is the "search" object of metrics.json.
@@ -46,6 +49,7 @@ type Run struct {
 	Granularity string  `json:"granularity"`
 	Algorithm   string  `json:"algorithm"`
 	Target      float64 `json:"target_sparsity"`
+	TargetFLOPs float64 `json:"target_flops,omitempty"`
 	// Variant, set by FindRuns, names the settings in which this run differs
 	// from others of its group key ("reconstruct.method=refit"); "" if none.
 	Variant string `json:"-"`

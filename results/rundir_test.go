@@ -72,7 +72,7 @@ func TestMetricsJSONKeys(t *testing.T) {
 		var m map[string]json.RawMessage
 		mustRun(t, json.Unmarshal(top[phase], &m))
 		checkKeys(t, phase, m, "accuracy", "precision", "recall", "f1", "val_accuracy",
-			"params", "nonzero_params", "sparsity", "compression", "flops",
+			"params", "nonzero_params", "sparsity", "compression", "flops", "flops_reduction",
 			"latency_ms_b1", "latency_ms_b256", "architecture")
 	}
 	var search, secs map[string]json.RawMessage

@@ -28,7 +28,7 @@ func setVariants(runs []*Run, dirs []string) {
 	byKey := map[groupKey][]entry{}
 	var keys []groupKey
 	for i, r := range runs {
-		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target, ""}
+		k := groupKey{r.Dataset, r.Model, r.Granularity, r.Algorithm, r.Target, r.TargetFLOPs, ""}
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -194,7 +194,11 @@ func (g *genetic) checkMask(m Mask) error {
 			return fmt.Errorf("keeps %d slots of segment %d (%q), below the minimum %d", c, si, g.space.Segments[si].Name, mk)
 		}
 	}
-	if c := m.Count(); g.cfg.Objective.Budgeted && c != g.space.Keep {
+	if g.space.CostBudgeted() {
+		if c := g.space.CostOf(m); g.cfg.Objective.Budgeted && c > g.space.MaxCost {
+			return fmt.Errorf("costs %g, but the budget is %g", c, g.space.MaxCost)
+		}
+	} else if c := m.Count(); g.cfg.Objective.Budgeted && c != g.space.Keep {
 		return fmt.Errorf("keeps %d slots, but the budget is %d", c, g.space.Keep)
 	}
 	if g.space.PerLayer && !m.Equal(prefixMask(g.space, g.space.Counts(m))) {
@@ -229,6 +233,18 @@ func fingerprint(space Space, cfg Config) string {
 	num(uint64(len(space.Segments)))
 	if space.PerLayer {
 		str("per-layer")
+	}
+	if space.CostBudgeted() {
+		str("cost")
+		flt(space.MaxCost)
+		flt(space.Cost.Fixed)
+		for _, t := range space.Cost.Terms {
+			num(uint64(int64(t.In)))
+			num(uint64(int64(t.Out)))
+			for _, f := range []float64{t.InFixed, t.OutFixed, t.InRepeat, t.Factor} {
+				flt(f)
+			}
+		}
 	}
 	for _, seg := range space.Segments {
 		str(seg.Name)

@@ -31,6 +31,9 @@ func (gn *genome) Mutate(rng *rand.Rand) {
 		allocMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng, gn.g.cfg.Objective.Budgeted)
 	} else if gn.g.cfg.Objective.Budgeted {
 		swapMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng)
+		if gn.g.space.CostBudgeted() { // swaps keep the count, not the cost
+			Repair(&gn.mask, gn.g.space, rng)
+		}
 	} else {
 		flipMutate(&gn.mask, gn.g.space, gn.g.cfg.MutationRate, rng)
 	}

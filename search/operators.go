@@ -31,6 +31,10 @@ func Repair(m *Mask, space Space, rng *rand.Rand) {
 	}
 	l := newLayout(space, *m)
 	l.fillMin(m, rng, repairTournament)
+	if space.CostBudgeted() {
+		l.balanceCost(m, rng, repairTournament)
+		return
+	}
 	l.balance(m, rng, repairTournament)
 }
 
@@ -120,7 +124,11 @@ func perturb(m *Mask, space Space, frac float64, rng *rand.Rand) {
 
 // randomMask keeps Keep slots drawn uniformly, then meets MinKeep by uniform
 // (not score-guided) changes so that the random control stays unbiased.
+// Under a cost budget see randomMaskCost.
 func randomMask(space Space, rng *rand.Rand) Mask {
+	if space.CostBudgeted() {
+		return randomMaskCost(space, rng)
+	}
 	n := space.N()
 	m := NewMask(n)
 	keep := min(max(space.Keep, 0), n)

@@ -26,6 +26,10 @@ type Space struct {
 	// MinKeep is the least number of slots each segment keeps, so the net
 	// stays connected; 0 means the default of 1.
 	MinKeep int
+	// Cost and MaxCost, when both set, replace Keep as the budget of
+	// budgeted searches: every mask costs at most MaxCost (see Cost).
+	Cost    *Cost
+	MaxCost float64
 	// PerLayer makes the genome a count per segment: masks keep the first
 	// count slots of every segment, so callers order each segment's slots
 	// best first (see alloc.go).
@@ -79,6 +83,21 @@ func (s Space) Validate() error {
 				return fmt.Errorf("segment %d (%q): score %d is NaN", i, seg.Name, j)
 			}
 		}
+	}
+	if s.CostBudgeted() {
+		least := make([]int, len(s.Segments))
+		for i := range least {
+			least[i] = mk
+		}
+		if c := s.Cost.Of(least); c > s.MaxCost {
+			return fmt.Errorf("cost budget %.4g below %.4g, the cost of keeping %d slot(s) per segment", s.MaxCost, c, mk)
+		}
+		for _, t := range s.Cost.Terms {
+			if t.In >= len(s.Segments) || t.Out >= len(s.Segments) || t.In < -1 || t.Out < -1 {
+				return fmt.Errorf("cost term refers to segment %d or %d of %d", t.In, t.Out, len(s.Segments))
+			}
+		}
+		return nil
 	}
 	if lo, n := mk*len(s.Segments), s.N(); s.Keep < lo || s.Keep > n {
 		return fmt.Errorf("keep %d outside [%d, %d] (%d segments x min %d, %d slots)", s.Keep, lo, n, len(s.Segments), mk, n)

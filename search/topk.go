@@ -36,8 +36,11 @@ func segmentOrder(space Space, si int) []slotScore {
 // TopK is the magnitude baseline: it keeps the Keep highest-score slots
 // globally, but at least MinKeep in every segment. Scores are compared across
 // segments as given, so callers whose layers score on different scales should
-// normalise them first.
+// normalise them first. Under a cost budget it keeps the best slots that fit.
 func TopK(space Space) Mask {
+	if space.CostBudgeted() {
+		return topKCost(space)
+	}
 	off := space.Offsets()
 	m := NewMask(space.N())
 	mk := space.minKeep()

@@ -70,10 +70,13 @@ type Found struct {
 
 // Allocation is how many slots each segment keeps in strategies with a
 // fixed per-layer budget: prune.layer_sparsity, else the same share of
-// every segment.
+// every segment (under a FLOPs budget, the largest share that fits).
 func (s *Search) Allocation() []int {
 	if s.Alloc != nil {
 		return s.Alloc
+	}
+	if s.Space.CostBudgeted() {
+		return search.UniformAtCost(s.Space)
 	}
 	return proportional(s.Space, s.Space.Keep)
 }

@@ -16,6 +16,7 @@ func init() {
 			"(magnitude decides inside each layer): the search finds a per-layer allocation",
 		Granularities: []string{"weight", "neuron", "channel", "layer"},
 		Screens:       true,
+		TargetFLOPs:   true,
 	}})
 }
 

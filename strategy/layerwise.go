@@ -17,6 +17,7 @@ func init() {
 		Summary:       "same kept fraction per layer (or `prune.layer_sparsity`), chosen layer by layer from the input, each choice evaluated",
 		Granularities: []string{"weight", "neuron", "channel"},
 		LayerSparsity: true,
+		TargetFLOPs:   true,
 	}})
 }
 

@@ -11,6 +11,7 @@ func init() {
 		Summary:       "global top-k by \\|w\\| (units: by criterion score, normalised per layer); with `prune.layer_sparsity`, top-k per layer",
 		Granularities: []string{"weight", "neuron", "channel"},
 		LayerSparsity: true,
+		TargetFLOPs:   true,
 	}})
 }
 

@@ -11,6 +11,7 @@ func init() {
 		Summary:       "uniformly random masks at the same budget, as many evaluations as the GA (the control)",
 		Granularities: []string{"weight", "neuron", "channel", "layer"},
 		Screens:       true,
+		TargetFLOPs:   true,
 	}})
 }
 

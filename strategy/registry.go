@@ -63,13 +63,15 @@ func All() []Info {
 // Markdown is the README's table of strategies.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| algorithm | what it does | granularities | `prune.layer_sparsity` |\n|---|---|---|---|\n")
-	for _, s := range All() {
-		ls := ""
-		if s.LayerSparsity {
-			ls = "yes"
+	b.WriteString("| algorithm | what it does | granularities | `prune.layer_sparsity` | `prune.target_flops` |\n|---|---|---|---|---|\n")
+	yes := func(ok bool) string {
+		if ok {
+			return "yes"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.Name, s.Summary, strings.Join(s.Granularities, ", "), ls)
+		return ""
+	}
+	for _, s := range All() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.Name, s.Summary, strings.Join(s.Granularities, ", "), yes(s.LayerSparsity), yes(s.TargetFLOPs))
 	}
 	return b.String()
 }
