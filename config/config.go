@@ -110,6 +110,10 @@ type SearchConfig struct {
 
 // FitnessConfig defines the search objective.
 type FitnessConfig struct {
+	// Objective: accuracy at the budget, accuracy − lambda·density, or the
+	// pareto front of accuracy against FLOPs (unit granularities; else the
+	// share of weights kept), written to pareto.json; the run rebuilds its
+	// knee.
 	Objective   string  `yaml:"objective"`
 	Lambda      float64 `yaml:"lambda"`       // weighted: default 0.5, >=0
 	EvalSamples int     `yaml:"eval_samples"` // 0 = the whole validation split, >=0

@@ -1,7 +1,7 @@
 package config
 
 // Default returns an experiment with every default filled in (MNIST,
-// LeNet-300-100, neuron pruning by a genetic search).
+// LeNet-300-100, neuron pruning by the default strategy, the GA).
 func Default() *Experiment {
 	e := &Experiment{Name: "experiment"}
 	fillDefaults(e, func(string) bool { return false })
@@ -65,7 +65,7 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	num("prune.rounds", &p.Rounds, 5)
 
 	s := &e.Search
-	str("search.algorithm", &s.Algorithm, "genetic")
+	str("search.algorithm", &s.Algorithm, defaultStrategy())
 	num("search.population", &s.Population, 32)
 	num("search.generations", &s.Generations, 40)
 	flt("search.crossover_rate", &s.CrossoverRate, 0.7)

@@ -23,6 +23,10 @@ type StrategyRules struct {
 	Screens bool
 	// Options are the key paths only this strategy reads (prune.k, ...).
 	Options []string
+	// Pareto: it runs search.fitness.objective pareto (the whole front).
+	Pareto bool
+	// Default: search.algorithm's default (exactly one strategy).
+	Default bool
 }
 
 // strategies holds the rules by name and in registration order (the order
@@ -36,7 +40,7 @@ var (
 // RegisterStrategy makes a search.algorithm known to validation. A bad or
 // duplicate registration is a programming error and panics.
 func RegisterStrategy(r StrategyRules) {
-	if _, dup := strategies[r.Name]; dup || r.Name == "" || len(r.Granularities) == 0 {
+	if _, dup := strategies[r.Name]; dup || r.Name == "" || len(r.Granularities) == 0 || (r.Default && defaultStrategy() != "") {
 		panic("config: bad or duplicate strategy registration " + r.Name)
 	}
 	strategies[r.Name] = r
@@ -47,6 +51,17 @@ func RegisterStrategy(r StrategyRules) {
 func UnregisterStrategy(name string) {
 	delete(strategies, name)
 	strategyOrder = slices.DeleteFunc(strategyOrder, func(n string) bool { return n == name })
+}
+
+// defaultStrategy is the registered default search.algorithm ("" before
+// the strategies register).
+func defaultStrategy() string {
+	for _, name := range strategyOrder {
+		if strategies[name].Default {
+			return name
+		}
+	}
+	return ""
 }
 
 // LookupStrategy returns the rules of a registered search.algorithm.

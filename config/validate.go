@@ -17,7 +17,7 @@ var (
 	Schedules     = []string{"constant", "step", "multistep", "cosine"}
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
 	Criteria      = []string{"magnitude", "activation", "taylor", "random"}
-	Objectives    = []string{"accuracy_at_sparsity", "weighted"}
+	Objectives    = []string{"accuracy_at_sparsity", "weighted", "pareto"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}
 	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}

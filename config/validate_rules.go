@@ -168,6 +168,17 @@ func (c *checker) combinations(e *Experiment) {
 			c.fail("prune.target_flops", "set prune.target_flops or prune.layer_sparsity, not both")
 		}
 	}
+	if s.Fitness.Objective == "pareto" {
+		switch {
+		case known && !strategy.Pareto:
+			c.failBecause("search.fitness.objective", "search.algorithm", "the pareto front is searched by %s, not %s",
+				Either(StrategyNames(func(o StrategyRules) bool { return o.Pareto }), false), s.Algorithm)
+		case e.Prune.Granularity == "layer":
+			c.failBecause("search.fitness.objective", "prune.granularity", "pareto searches masks, not per-layer allocations: use weight, neuron or channel granularity")
+		case e.Prune.TargetFLOPs != 0 || len(e.Prune.LayerSparsity) > 0:
+			c.fail("search.fitness.objective", "pareto searches every budget: drop prune.target_flops and prune.layer_sparsity")
+		}
+	}
 	if len(e.Prune.LayerSparsity) > 0 && known && !strategy.LayerSparsity {
 		c.failBecause("prune.layer_sparsity", "search.algorithm", "per-layer sparsities fix the allocation: they apply to %s, not %s",
 			Either(StrategyNames(func(o StrategyRules) bool { return o.LayerSparsity }), true), s.Algorithm)

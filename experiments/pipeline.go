@@ -113,6 +113,7 @@ func Run(e *config.Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 	defer masked.Drop()
+	p.adaptBN(masked, splits.train)
 
 	t := time.Now()
 	final, err := mask.rebuild(masked)

@@ -82,6 +82,10 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 			return nil, err
 		}
 	}
+	pareto := p.e.Search.Fitness.Objective == search.Pareto
+	if pareto && kind == fitness.Units { // the front is over FLOPs
+		space.Cost = fitness.FLOPsCost(dense.Arch, groups)
+	}
 	st, ok := strategy.Lookup(p.e.Search.Algorithm)
 	if !ok {
 		return nil, fmt.Errorf("search.algorithm %q: no such strategy (%s)", p.e.Search.Algorithm, strings.Join(config.StrategyNames(nil), ", "))
@@ -92,8 +96,11 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	ev, screen, done := p.evaluators(dense, kind, groups, s)
 	defer done()
 	budget := fmt.Sprintf("keep %d (%.1f%%)", space.Keep, 100*float64(space.Keep)/float64(space.N()))
-	if space.CostBudgeted() {
+	switch {
+	case space.CostBudgeted():
 		budget = fmt.Sprintf("FLOPs at most %.4g (%.1f%% of %.4g)", space.MaxCost, 100*space.MaxCost/space.DenseCost(), space.DenseCost())
+	case pareto:
+		budget = "every budget (pareto front)"
 	}
 	p.printf("search: %s over %d slots in %d layers, %s, fitness on %d validation samples\n",
 		p.e.Search.Algorithm, space.N(), len(space.Segments), budget, s.val.N)
@@ -110,6 +117,11 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	p.searchSum = results.SearchSummary{Generations: res.Generations, Evaluations: res.Evaluations, Seconds: p.secs.Search}
 	if len(res.History) > 0 {
 		if err := p.writeHistory(res.History); err != nil {
+			return nil, err
+		}
+	}
+	if pareto {
+		if err := p.writeFront(space, res); err != nil {
 			return nil, err
 		}
 	}
@@ -253,13 +265,7 @@ func layerAllocation(ls []float64, space *search.Space) ([]int, error) {
 // mask. done frees them.
 func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups []*model.Group, s *splits) (ev *fitness.Evaluator, screen search.Evaluator, done func()) {
 	f := p.e.Search.Fitness
-	var calib []*ts.Tensor
-	if n := f.AdaptBN; n > 0 {
-		bs := p.e.Train.BatchSize
-		for i := 0; i < n && (i+1)*bs <= s.train.N; i++ {
-			calib = append(calib, s.train.X.MustNarrow(0, int64(i*bs), int64(bs), false))
-		}
-	}
+	calib := p.calibration(s.train)
 	closers := []func(){}
 	build := func(val *model.Batch) *fitness.Evaluator {
 		e := fitness.NewEvaluator(dense, kind, groups, val, false)
@@ -291,4 +297,52 @@ func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups
 			t.MustDrop()
 		}
 	}
+}
+
+// writeFront writes pareto.json: the search's front, cheapest first, with
+// the chosen knee marked.
+func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
+	f := results.Front{Cost: "density"}
+	if space.Cost != nil {
+		f.Cost = "flops"
+	}
+	for _, seg := range space.Segments {
+		f.Layers = append(f.Layers, seg.Name)
+	}
+	for _, r := range res.HallOfFame {
+		pt := results.FrontPoint{ValAccuracy: r.Score.ValAccuracy, ValLoss: r.Score.Loss, Density: r.Mask.Density(),
+			Kept: space.Counts(r.Mask), Chosen: r.Mask.Equal(res.Best)}
+		if space.Cost != nil {
+			pt.FLOPs = int64(math.Round(space.CostOf(r.Mask)))
+		}
+		f.Points = append(f.Points, pt)
+	}
+	p.printf("search: pareto front of %d masks written to %s; rebuilding its knee\n", len(f.Points), results.ParetoFile)
+	return p.dir.WriteFront(f)
+}
+
+// calibration are the training batches adaptive BN re-estimates batch-norm
+// statistics on (search.fitness.adapt_bn of them; none when it is 0).
+func (p *pipeline) calibration(train *model.Batch) []*ts.Tensor {
+	var calib []*ts.Tensor
+	bs := p.e.Train.BatchSize
+	for i := 0; i < p.e.Search.Fitness.AdaptBN && (i+1)*bs <= train.N; i++ {
+		calib = append(calib, train.X.MustNarrow(0, int64(i*bs), int64(bs), false))
+	}
+	return calib
+}
+
+// adaptBN gives the masked network the batch-norm statistics the search
+// scored it with (adaptive BN): the rebuild then carries them, and the
+// masked row of the report is what the search saw.
+func (p *pipeline) adaptBN(masked *model.Net, train *model.Batch) {
+	calib := p.calibration(train)
+	if len(calib) == 0 || !masked.HasBN() {
+		return
+	}
+	masked.RecalibrateBN(calib)
+	for _, t := range calib {
+		t.MustDrop()
+	}
+	p.printf("rebuild: batch-norm statistics of the chosen mask re-estimated on %d training batches (adaptive BN)\n", len(calib))
 }

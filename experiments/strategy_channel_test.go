@@ -2,9 +2,12 @@ package experiments
 
 import (
 	"io"
+	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/results"
 )
 
 // Every strategy that removes channels runs on a tiny LeNet-5 (and the
@@ -42,5 +45,34 @@ func TestChannelStrategies(t *testing.T) {
 				t.Errorf("final not smaller: params %d -> %d, FLOPs %d -> %d", r.Dense.Params, r.Final.Params, r.Dense.FLOPs, r.Final.FLOPs)
 			}
 		})
+	}
+}
+
+// With adaptive BN the masked network is reported with the statistics the
+// search scored it with: its validation accuracy is the search's best.
+func TestAdaptBNCarriesToTheChosenMask(t *testing.T) {
+	e, err := config.LoadWith("testdata/tiny.yaml", []string{"model.arch=resnet20", "model.widths=", "data.shape=[3,8,8]",
+		"data.classes=4", "prune.granularity=channel", "train.epochs=2", "reconstruct.epochs=0",
+		"search.population=6", "search.generations=2", "search.fitness.adapt_bn=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Run(e, RunOptions{Out: t.TempDir(), Stdout: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := results.ReadHistory(filepath.Join(o.Dir, results.HistoryFile))
+	if err != nil || len(h) == 0 {
+		t.Fatalf("history: %v", err)
+	}
+	best := 0.0
+	for _, row := range h {
+		best = max(best, row.BestValAccuracy)
+	}
+	if got := o.Run.Masked.ValAccuracy; math.Abs(got-best) > 1e-9 {
+		t.Errorf("masked validation accuracy %.4f, the search's best %.4f", got, best)
+	}
+	if o.Run.RebuildMaxAbsDiff > 1e-4 {
+		t.Errorf("rebuild difference %g", o.Run.RebuildMaxAbsDiff)
 	}
 }

@@ -461,3 +461,39 @@ func TestTargetFLOPsHoldsInEveryBudgetedStrategy(t *testing.T) {
 	strategyFails(t, "FLOPs budgets apply to", "search.algorithm=greedy", "prune.target_flops=0.5")
 	strategyFails(t, "a FLOPs budget needs prune.granularity neuron or channel", "prune.granularity=weight", "prune.target_flops=0.5")
 }
+
+// A pareto run writes its front (cheapest first, non-dominated, FLOPs of
+// the rebuilt networks) and rebuilds the knee; it resumes like the GA.
+func TestParetoRunWritesTheFront(t *testing.T) {
+	o, _ := strategyRun(t, "search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16", "search.generations=6")
+	f, err := results.ReadFront(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen := 0
+	for i, pt := range f.Points {
+		if i > 0 && (pt.FLOPs < f.Points[i-1].FLOPs || pt.ValAccuracy <= f.Points[i-1].ValAccuracy) {
+			t.Errorf("point %d (%d FLOPs, %.4f) after (%d, %.4f): not a front sorted by cost", i, pt.FLOPs, pt.ValAccuracy,
+				f.Points[i-1].FLOPs, f.Points[i-1].ValAccuracy)
+		}
+		if pt.Chosen {
+			chosen++
+			if a := o.Run.Final.Architecture; int(a[1]) != pt.Kept[0] || int(a[2]) != pt.Kept[1] || pt.FLOPs != o.Run.Final.FLOPs {
+				t.Errorf("chosen point keeps %v at %d FLOPs, the final network is %v at %d", pt.Kept, pt.FLOPs, a, o.Run.Final.FLOPs)
+			}
+		}
+	}
+	t.Logf("front of %d points from %d to %d FLOPs", len(f.Points), f.Points[0].FLOPs, f.Points[len(f.Points)-1].FLOPs)
+	if chosen != 1 || len(f.Points) < 8 || f.Cost != "flops" || len(f.Layers) != 2 {
+		t.Errorf("front of %d points (cost %s, layers %v), %d chosen", len(f.Points), f.Cost, f.Layers, chosen)
+	}
+	png := filepath.Join(t.TempDir(), "front.png")
+	if err := results.PlotFronts(map[string]*results.Front{"tiny": f}, map[string]int64{"tiny": o.Run.Dense.FLOPs}, png); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
+		t.Errorf("front plot: %v", err)
+	}
+	strategyFails(t, "the pareto front is searched by genetic, not random", "search.fitness.objective=pareto", "search.algorithm=random")
+	strategyFails(t, "pareto searches every budget", "search.fitness.objective=pareto", "prune.target_flops=0.5")
+}

@@ -117,10 +117,10 @@ func (g *genetic) restore(cp *Checkpoint) ([]Mask, error) {
 		return nil, fmt.Errorf("checkpoint has %d history entries after generation %d", len(cp.History), cp.Generation)
 	case cp.Evaluations < 0:
 		return nil, fmt.Errorf("checkpoint has negative evaluation count %d", cp.Evaluations)
-	case len(cp.HallOfFame) == 0 || len(cp.HallOfFame) > hallOfFameSize:
+	case len(cp.HallOfFame) == 0 || len(cp.HallOfFame) > g.run.hofCap():
 		// Every generation has full-fidelity scores, so even the initial
 		// population fills the hall of fame.
-		return nil, fmt.Errorf("checkpoint hall of fame has %d masks, want 1 to %d", len(cp.HallOfFame), hallOfFameSize)
+		return nil, fmt.Errorf("checkpoint hall of fame has %d masks, want 1 to %d", len(cp.HallOfFame), g.run.hofCap())
 	}
 	r := g.run
 	for _, e := range cp.Scores {
@@ -234,7 +234,7 @@ func fingerprint(space Space, cfg Config) string {
 	if space.PerLayer {
 		str("per-layer")
 	}
-	if space.CostBudgeted() {
+	if space.Cost != nil {
 		str("cost")
 		flt(space.MaxCost)
 		flt(space.Cost.Fixed)

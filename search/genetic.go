@@ -122,9 +122,12 @@ func Genetic(space Space, ev Evaluator, cfg Config, opt Options) (*Result, error
 			return nil, &CheckpointError{err}
 		}
 	} else {
-		if space.PerLayer {
+		switch {
+		case space.PerLayer:
 			masks = initialAllocations(space, cfg)
-		} else {
+		case cfg.Objective.Name == Pareto:
+			masks = initialSpread(space, cfg)
+		default:
 			masks = initialPopulation(space, cfg)
 		}
 		pop, err := g.run.rank(masks)
@@ -137,7 +140,11 @@ func Genetic(space Space, ev Evaluator, cfg Config, opt Options) (*Result, error
 	}
 
 	if remaining := cfg.Generations - g.run.generation; remaining > 0 {
-		if err := g.evolve(masks, remaining); err != nil {
+		evolve := g.evolve
+		if cfg.Objective.Name == Pareto {
+			evolve = g.evolvePareto
+		}
+		if err := evolve(masks, remaining); err != nil {
 			return nil, fmt.Errorf("genetic search: %w", err)
 		}
 	}

@@ -14,6 +14,9 @@ const (
 	AccuracyAtSparsity = "accuracy_at_sparsity"
 	// Weighted maximises ValAccuracy − Lambda·density with a free budget.
 	Weighted = "weighted"
+	// Pareto maximises ValAccuracy and minimises cost together (NSGA-II,
+	// see pareto.go): the result is a front.
+	Pareto = "pareto"
 )
 
 // Score is what an Evaluator measures for one mask.
@@ -61,14 +64,19 @@ func (o Objective) Validate() error {
 		if math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) {
 			return fmt.Errorf("objective %s: lambda %v is not finite", o.Name, o.Lambda)
 		}
+	case Pareto:
+		if o.Budgeted {
+			return fmt.Errorf("objective %s searches every budget: not Budgeted", o.Name)
+		}
 	default:
-		return fmt.Errorf("unknown objective %q (want %s or %s)", o.Name, AccuracyAtSparsity, Weighted)
+		return fmt.Errorf("unknown objective %q (want %s, %s or %s)", o.Name, AccuracyAtSparsity, Weighted, Pareto)
 	}
 	return nil
 }
 
 // Fitness is higher-is-better: ValAccuracy at a fixed budget, or
-// ValAccuracy − Lambda·density for the weighted objective.
+// ValAccuracy − Lambda·density for the weighted objective (pareto ranks by
+// fronts; its Fitness is the accuracy).
 func (o Objective) Fitness(s Score, density float64) float64 {
 	if o.Name == Weighted {
 		return s.ValAccuracy - o.Lambda*density

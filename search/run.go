@@ -82,9 +82,22 @@ func compareRanked(a, b Ranked) int {
 	return cmp.Compare(a.Mask.Hash(), b.Mask.Hash())
 }
 
+// hofCap is the most masks the hall of fame holds.
+func (r *run) hofCap() int {
+	if r.objective.Name == Pareto {
+		return archiveSize
+	}
+	return hallOfFameSize
+}
+
 // updateHallOfFame merges pop into the hall of fame, one entry per distinct
-// mask scored on the full validation data.
+// mask scored on the full validation data (pareto: the archive of the
+// non-dominated ones).
 func (r *run) updateHallOfFame(pop []Ranked) {
+	if r.objective.Name == Pareto {
+		r.updateArchive(pop)
+		return
+	}
 	seen := make(map[uint64]bool, len(r.hof))
 	for _, h := range r.hof {
 		seen[h.Mask.Hash()] = true
@@ -137,7 +150,12 @@ func (r *run) result() *Result {
 		res.HallOfFame = append(res.HallOfFame, Ranked{Mask: h.Mask.Clone(), Score: h.Score, Fitness: h.Fitness})
 	}
 	if len(r.hof) > 0 {
-		res.Best, res.BestScore, res.BestFitness = r.hof[0].Mask.Clone(), r.hof[0].Score, r.hof[0].Fitness
+		best := 0
+		if r.objective.Name == Pareto {
+			best = Knee(r.space, r.hof)
+		}
+		b := r.hof[best]
+		res.Best, res.BestScore, res.BestFitness = b.Mask.Clone(), b.Score, b.Fitness
 	}
 	return res
 }

@@ -17,6 +17,8 @@ func init() {
 		Granularities: []string{"weight", "neuron", "channel", "layer"},
 		Screens:       true,
 		TargetFLOPs:   true,
+		Pareto:        true,
+		Default:       true,
 	}})
 }
 

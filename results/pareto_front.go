@@ -1,0 +1,97 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// ParetoFile is the front of a pareto search (search.fitness.objective:
+// pareto): every non-dominated mask found, cheapest first.
+const ParetoFile = "pareto.json"
+
+// FrontPoint is one mask of the front, measured on the validation split.
+type FrontPoint struct {
+	ValAccuracy float64 `json:"val_accuracy"`
+	ValLoss     float64 `json:"val_loss"`
+	FLOPs       int64   `json:"flops,omitempty"`  // of the rebuilt network (unit granularities)
+	Density     float64 `json:"density"`          // share of prunable slots kept
+	Kept        []int   `json:"kept"`             // kept slots per prunable layer
+	Chosen      bool    `json:"chosen,omitempty"` // the knee: the mask the run rebuilt
+}
+
+// Front is the content of pareto.json.
+type Front struct {
+	Cost   string       `json:"cost"` // what the front minimises: flops or density
+	Layers []string     `json:"layers"`
+	Points []FrontPoint `json:"points"`
+}
+
+// WriteFront writes pareto.json atomically.
+func (d *RunDir) WriteFront(f Front) error { return WriteJSON(d.File(ParetoFile), f) }
+
+// ReadFront reads a run directory's pareto.json.
+func ReadFront(dir string) (*Front, error) {
+	path := filepath.Join(dir, ParetoFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read front: %w", err)
+	}
+	var f Front
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("read front %s: %w", path, err)
+	}
+	return &f, nil
+}
+
+// PlotFronts draws each run's front: validation accuracy against the share
+// of the dense cost kept (FLOPs, else density), the chosen knee circled.
+func PlotFronts(fronts map[string]*Front, dense map[string]int64, path string) error {
+	p := plot.New()
+	p.Title.Text = "Pareto fronts (validation accuracy)"
+	p.X.Label.Text = "FLOPs kept (%; weight granularity: weights kept)"
+	p.Y.Label.Text = "validation accuracy (%)"
+	for i, label := range sortedNames(fronts) {
+		f := fronts[label]
+		var pts, knee plotter.XYs
+		for _, pt := range f.Points {
+			x := 100 * pt.Density
+			if f.Cost == "flops" && dense[label] > 0 {
+				x = 100 * float64(pt.FLOPs) / float64(dense[label])
+			}
+			pts = append(pts, plotter.XY{X: x, Y: 100 * pt.ValAccuracy})
+			if pt.Chosen {
+				knee = append(knee, plotter.XY{X: x, Y: 100 * pt.ValAccuracy})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", label, err)
+		}
+		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+		p.Add(line, points)
+		p.Legend.Add(label, line, points)
+		if len(knee) > 0 {
+			k, err := plotter.NewScatter(knee)
+			if err != nil {
+				return fmt.Errorf("plot %s: %w", label, err)
+			}
+			k.Color, k.Shape, k.Radius = plotutil.Color(i), draw.CircleGlyph{}, vg.Points(5)
+			p.Add(k)
+		}
+	}
+	p.Legend.Top = false
+	p.Legend.Left = false
+	p.Add(plotter.NewGrid())
+	return save(p, path)
+}
