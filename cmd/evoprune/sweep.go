@@ -12,6 +12,7 @@ import (
 	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/sweep"
 )
 
 // sweepFlags are the flags of `evoprune sweep`.
@@ -101,7 +102,7 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 	}
 	ctx, stop := withSignals(context.Background())
 	defer stop()
-	res, err := experiments.RunSweep(trials, experiments.SweepOptions{
+	res, err := sweep.Run(trials, sweep.Options{
 		Out: f.out, Workers: f.workers, Threads: f.threads, Progress: w, Context: ctx})
 	if lerr := sweepBoard(w, res); lerr != nil && err == nil {
 		err = lerr
@@ -110,7 +111,7 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 }
 
 // sweepBoard prints the grouped leaderboard of the trials that finished.
-func sweepBoard(w io.Writer, res []experiments.TrialResult) error {
+func sweepBoard(w io.Writer, res []sweep.TrialResult) error {
 	var runs []*results.Run
 	for _, r := range res {
 		if r.Run != nil {

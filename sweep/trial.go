@@ -1,4 +1,4 @@
-package experiments
+package sweep
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
 )
 
@@ -75,7 +76,7 @@ func PlanTrial(out string, t config.Trial) (TrialState, string, error) {
 // (o.Resume is ignored): a finished trial is skipped and its metrics read
 // back, a half-finished one continues from its checkpoint, a new one
 // starts. The trial's experiment is used as it is: set Threads before.
-func RunTrial(t config.Trial, o RunOptions) (*TrialOutcome, error) {
+func RunTrial(t config.Trial, o experiments.RunOptions) (*TrialOutcome, error) {
 	if t.Experiment == nil {
 		return nil, fmt.Errorf("%s: no experiment", t)
 	}
@@ -102,7 +103,7 @@ func RunTrial(t config.Trial, o RunOptions) (*TrialOutcome, error) {
 	// directory: the way to give Run a fixed run id. Run writes the
 	// trial's config.yaml there under the directory's lock.
 	o.Resume = dir
-	oc, err := Run(t.Experiment, o)
+	oc, err := experiments.Run(t.Experiment, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", t, err)
 	}

@@ -1,4 +1,4 @@
-package experiments
+package sweep
 
 import (
 	"bytes"
@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/results"
 )
 
 func tinySweep(t *testing.T) []config.Trial {
 	t.Helper()
-	_, trials, err := config.LoadSweep("testdata/sweep-tiny.yaml")
+	_, trials, err := config.LoadSweep("../experiments/testdata/sweep-tiny.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func tinySweep(t *testing.T) []config.Trial {
 func sweep(t *testing.T, trials []config.Trial, out string, workers int) ([]TrialResult, string) {
 	t.Helper()
 	var progress bytes.Buffer
-	res, err := RunSweep(trials, SweepOptions{Out: out, Workers: workers, Progress: &progress})
+	res, err := Run(trials, Options{Out: out, Workers: workers, Progress: &progress})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -138,7 +139,7 @@ func TestSweepAfterInterruption(t *testing.T) {
 	}
 	// ... and trial 1 (genetic) stopped after generation 1.
 	stop := errors.New("stopped")
-	_, err := RunTrial(trials[1], RunOptions{Out: out, Stdout: io.Discard, Stop: func(gen int) error {
+	_, err := RunTrial(trials[1], experiments.RunOptions{Out: out, Stdout: io.Discard, Stop: func(gen int) error {
 		if gen == 1 {
 			return stop
 		}

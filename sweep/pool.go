@@ -1,4 +1,4 @@
-package experiments
+package sweep
 
 import (
 	"context"
@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/results"
 )
 
-// SweepOptions configure RunSweep.
-type SweepOptions struct {
+// Options configure Run.
+type Options struct {
 	Out     string // root of run directories (default "runs")
 	Workers int    // trials run at once (default 1)
 	// Threads is the libtorch thread budget the workers share: each trial
@@ -47,11 +48,11 @@ type TrialResult struct {
 	ResidentMB float64
 }
 
-// RunSweep runs trials, Workers at a time, and returns one result per trial
+// Run runs trials, Workers at a time, and returns one result per trial
 // in input order. Finished trials are skipped, half-finished ones resumed.
 // A failing trial does not stop the others; the error, non-nil when any
 // failed, counts them.
-func RunSweep(trials []config.Trial, o SweepOptions) ([]TrialResult, error) {
+func Run(trials []config.Trial, o Options) ([]TrialResult, error) {
 	if o.Out == "" {
 		o.Out = "runs"
 	}
@@ -77,7 +78,7 @@ func RunSweep(trials []config.Trial, o SweepOptions) ([]TrialResult, error) {
 	workers := min(max(o.Workers, 1), max(len(todo), 1))
 	s.run(s.schedule(trials, todo, workers), workers)
 	if ctx := o.Context; ctx != nil && ctx.Err() != nil {
-		return s.res, &Interrupted{context.Cause(ctx)}
+		return s.res, &experiments.Interrupted{Cause: context.Cause(ctx)}
 	}
 	failed := 0
 	for _, r := range s.res {
@@ -91,9 +92,9 @@ func RunSweep(trials []config.Trial, o SweepOptions) ([]TrialResult, error) {
 	return s.res, nil
 }
 
-// sweepRun is the shared state of one RunSweep.
+// sweepRun is the shared state of one Run.
 type sweepRun struct {
-	o     SweepOptions
+	o     Options
 	total int
 	res   []TrialResult
 	mu    sync.Mutex // guards Progress
@@ -183,7 +184,7 @@ func (s *sweepRun) run(jobs []*job, workers int) {
 func (s *sweepRun) runJob(j *job, workers int) {
 	r := &s.res[j.pos]
 	if ctx := s.o.Context; ctx != nil && ctx.Err() != nil {
-		r.State, r.Err = TrialInterrupted, &Interrupted{context.Cause(ctx)}
+		r.State, r.Err = TrialInterrupted, &experiments.Interrupted{Cause: context.Cause(ctx)}
 		return // not started: nothing to say
 	}
 	e := *j.t.Experiment // a copy: the thread split is this sweep's business
@@ -200,9 +201,9 @@ func (s *sweepRun) runJob(j *job, workers int) {
 	}
 	s.printf(j.pos, "%s (%s, %d threads)", verb, strings.Join(t.Overrides, ", "), e.Threads)
 	start := time.Now()
-	oc, err := RunTrial(t, RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout, Context: s.o.Context})
+	oc, err := RunTrial(t, experiments.RunOptions{Out: s.o.Out, Stdout: s.o.RunStdout, Context: s.o.Context})
 	r.Seconds = time.Since(start).Seconds()
-	var in *Interrupted
+	var in *experiments.Interrupted
 	switch {
 	case errors.As(err, &in):
 		r.State = TrialInterrupted
