@@ -272,6 +272,9 @@ func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups
 		e.Stop = p.stopped
 		closers = append(closers, e.Close)
 		if calib != nil && !e.AdaptBN(calib) {
+			for _, t := range calib {
+				t.MustDrop()
+			}
 			calib = nil
 			p.printf("search: adapt_bn ignored: %s has no batch norm\n", dense.Arch.Name)
 		}

@@ -1,9 +1,7 @@
 package results
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -39,14 +37,9 @@ func (d *RunDir) WriteFront(f Front) error { return WriteJSON(d.File(ParetoFile)
 
 // ReadFront reads a run directory's pareto.json.
 func ReadFront(dir string) (*Front, error) {
-	path := filepath.Join(dir, ParetoFile)
-	b, err := os.ReadFile(path)
+	f, err := readJSON[Front](filepath.Join(dir, ParetoFile), "front")
 	if err != nil {
-		return nil, fmt.Errorf("read front: %w", err)
-	}
-	var f Front
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("read front %s: %w", path, err)
+		return nil, err
 	}
 	return &f, nil
 }

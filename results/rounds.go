@@ -1,9 +1,6 @@
 package results
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -27,13 +24,5 @@ func (d *RunDir) WriteRounds(rows []RoundRow) error {
 
 // ReadRounds reads a run directory's rounds.json.
 func ReadRounds(dir string) ([]RoundRow, error) {
-	b, err := os.ReadFile(filepath.Join(dir, RoundsFile))
-	if err != nil {
-		return nil, fmt.Errorf("read rounds: %w", err)
-	}
-	var rows []RoundRow
-	if err := json.Unmarshal(b, &rows); err != nil {
-		return nil, fmt.Errorf("read rounds %s: %w", filepath.Join(dir, RoundsFile), err)
-	}
-	return rows, nil
+	return readJSON[[]RoundRow](filepath.Join(dir, RoundsFile), "rounds")
 }

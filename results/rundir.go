@@ -134,13 +134,22 @@ func ReadRun(path string) (*Run, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, MetricsFile)
 	}
-	data, err := os.ReadFile(path)
+	r, err := readJSON[Run](path, "run")
 	if err != nil {
-		return nil, fmt.Errorf("read run: %w", err)
-	}
-	var r Run
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("read run %s: %w", path, err)
+		return nil, err
 	}
 	return &r, nil
+}
+
+// readJSON reads and decodes one JSON file; what names it in errors.
+func readJSON[T any](path, what string) (T, error) {
+	var v T
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return v, fmt.Errorf("read %s: %w", what, err)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("read %s %s: %w", what, path, err)
+	}
+	return v, nil
 }

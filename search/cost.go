@@ -77,16 +77,9 @@ func (s Space) marginal(counts []int, si int) float64 {
 func (l *layout) balanceCost(m *Mask, rng *rand.Rand, t int) {
 	sp := l.space
 	for sp.Cost.Of(l.kept) > sp.MaxCost {
-		si := l.chooseSegment(rng, func(si int) int {
-			if l.kept[si] > l.min {
-				return l.kept[si]
-			}
-			return 0
-		})
-		if si < 0 {
+		if !l.dropLow(m, rng, t) {
 			return
 		}
-		l.set(m, si, l.tournament(*m, si, true, false, t, rng), false)
 	}
 	for {
 		left := sp.MaxCost - sp.Cost.Of(l.kept)

@@ -125,16 +125,9 @@ func (l *layout) fillMin(m *Mask, rng *rand.Rand, t int) {
 // only happens for spaces that fail Validate.
 func (l *layout) balance(m *Mask, rng *rand.Rand, t int) {
 	for total := l.total(); total > l.space.Keep; total-- {
-		si := l.chooseSegment(rng, func(si int) int {
-			if l.kept[si] > l.min {
-				return l.kept[si]
-			}
-			return 0
-		})
-		if si < 0 {
+		if !l.dropLow(m, rng, t) {
 			return
 		}
-		l.set(m, si, l.tournament(*m, si, true, false, t, rng), false)
 	}
 	for total := l.total(); total < l.space.Keep; total++ {
 		si := l.chooseSegment(rng, l.dropped)
@@ -143,6 +136,23 @@ func (l *layout) balance(m *Mask, rng *rand.Rand, t int) {
 		}
 		l.set(m, si, l.tournament(*m, si, false, true, t, rng), true)
 	}
+}
+
+// dropLow drops a low-score kept slot (tournament) of a segment above
+// MinKeep, chosen in proportion to its kept slots; false when none can lose
+// one.
+func (l *layout) dropLow(m *Mask, rng *rand.Rand, t int) bool {
+	si := l.chooseSegment(rng, func(si int) int {
+		if l.kept[si] > l.min {
+			return l.kept[si]
+		}
+		return 0
+	})
+	if si < 0 {
+		return false
+	}
+	l.set(m, si, l.tournament(*m, si, true, false, t, rng), false)
+	return true
 }
 
 // bernoulli calls f with each index in [0, n) independently with probability
