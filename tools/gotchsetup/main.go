@@ -30,7 +30,7 @@ import (
 
 // toolVersion changes whenever the preparation below changes, so that old
 // prepared copies are redone.
-const toolVersion = "6"
+const toolVersion = "7"
 
 const gotchModule = "github.com/sugarme/gotch@v0.9.1"
 
@@ -113,13 +113,17 @@ func run(o options) error {
 }
 
 // prepareModule copies gotch into dst without the C++ wrapper (which lives
-// in libtch.so) and writes a lib.go that links that library.
+// in libtch.so), frees the result slots its ops leak, and writes a lib.go
+// that links that library.
 func prepareModule(src, dst, shared string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("remove old %s: %w", dst, err)
 	}
 	if err := copyTree(src, dst); err != nil {
 		return fmt.Errorf("copy gotch: %w", err)
+	}
+	if err := patchLeaks(dst); err != nil {
+		return err
 	}
 	libtch := filepath.Join(dst, "libtch")
 	if err := os.Remove(filepath.Join(libtch, "torch_api.cpp")); err != nil {
