@@ -15,7 +15,8 @@ build: setup
 run: build
 	$(BIN) run $(CONFIG) --out $(OUT)
 
-test: setup
+test:
+	@TEST_DEPS=1 scripts/setup.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 

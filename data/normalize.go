@@ -51,3 +51,24 @@ func black(mean, std []float64) []float32 {
 	}
 	return out
 }
+
+// Normalisation returns the per-channel mean and std a dataset's pixels
+// (scaled to [0, 1]) are normalised with, so exported models can state
+// their input; ok is false for synthetic data, which is generated normalised.
+func Normalisation(dataset string) (mean, std []float64, ok bool) {
+	name, err := canonicalName(dataset)
+	if err != nil {
+		return nil, nil, false
+	}
+	switch name {
+	case MNIST:
+		return mnistMean, mnistStd, true
+	case FashionMNIST:
+		return fmnistMean, fmnistStd, true
+	case CIFAR10:
+		return cifarMean, cifarStd, true
+	case CIFAR100:
+		return cifar100Mean, cifar100Std, true
+	}
+	return nil, nil, false
+}

@@ -48,7 +48,7 @@ func Eval(dir string) (*EvalResult, error) {
 	}
 	n.EvalBatch = e.EvalBatch
 	defer n.Drop()
-	sp, err := data.Load(loaderConfig(e))
+	sp, err := data.Load(DataConfig(e))
 	if err != nil {
 		return nil, fmt.Errorf("eval %s: %w", dir, err)
 	}

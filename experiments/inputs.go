@@ -11,7 +11,7 @@ import (
 
 	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
-	"github.com/evoprune/evoprune/model"
+	"github.com/evoprune/evoprune/interop"
 )
 
 // InputError is an error in what the user gave (config, data, checkpoint,
@@ -25,7 +25,7 @@ func (e *InputError) Unwrap() error { return e.Err }
 // files are present and readable, and model.checkpoint holds the weights of
 // the configured architecture.
 func CheckInputs(e *config.Experiment) error {
-	if err := data.Check(loaderConfig(e)); err != nil {
+	if err := data.Check(DataConfig(e)); err != nil {
 		key := "data"
 		if e.Data.Dir != "" {
 			key = "data.dir"
@@ -47,7 +47,7 @@ func checkCheckpoint(e *config.Experiment, path string) (err error) {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	shape, classes, err := data.Shape(loaderConfig(e))
+	shape, classes, err := data.Shape(DataConfig(e))
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func checkCheckpoint(e *config.Experiment, path string) (err error) {
 			err = fmt.Errorf("%s: not a model file of %s: %v", path, arch.Name, r)
 		}
 	}()
-	n, err := model.Load(arch, path, gotch.CPU)
+	n, err := interop.Load(arch, path, gotch.CPU)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 
 // The experiment's settings as the packages below take them.
 
-// loaderConfig is what the data package needs of the experiment.
-func loaderConfig(e *config.Experiment) data.Config {
+// DataConfig is what the data package needs of the experiment.
+func DataConfig(e *config.Experiment) data.Config {
 	d := e.Data
 	c := data.Config{Dataset: d.Dataset, Dir: d.Dir, Validation: d.Validation, Seed: e.Seed,
 		TrainLimit: d.TrainLimit, TestLimit: d.TestLimit, Pad: d.Pad, SyntheticSamples: d.Samples, SyntheticClasses: d.Classes}

@@ -43,7 +43,7 @@ train: {optimizer: sgd, nesterov: true, weight_decay: 5e-4, no_decay_bn_bias: tr
 	if !r.Nesterov || !r.NoDecayBNBias || r.LabelSmoothing != 0.1 || r.Augment != (model.Augment{Crop: 4, Flip: true}) || r.WarmupEpochs != 0 {
 		t.Errorf("fine-tuning options %+v", r)
 	}
-	if c := loaderConfig(e); c.Pad != 2 {
+	if c := DataConfig(e); c.Pad != 2 {
 		t.Errorf("loader padding %d", c.Pad)
 	}
 	if e.Search.Fitness.AdaptBN != 8 {

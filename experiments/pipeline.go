@@ -15,6 +15,7 @@ import (
 	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/fitness"
+	"github.com/evoprune/evoprune/interop"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
 )
@@ -189,7 +190,7 @@ func (s *splits) drop() {
 }
 
 func (p *pipeline) loadData() (*splits, error) {
-	sp, err := data.Load(loaderConfig(p.e))
+	sp, err := data.Load(DataConfig(p.e))
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +215,7 @@ func (p *pipeline) denseModel(s *splits) (*model.Net, error) {
 	}
 	p.denseArch = arch
 	if ck := p.e.Model.Checkpoint; ck != "" {
-		n, err := model.Load(arch, ck, p.dev)
+		n, err := interop.Load(arch, ck, p.dev)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ targets=(
   "./data FuzzIDXLabels"
   "./data FuzzCIFAR"
   "./search FuzzCheckpoint"
+  "./interop FuzzReaders"
 )
 for t in "${targets[@]}"; do
   set -- $t

@@ -2,10 +2,12 @@
 # Installs what evoprune needs, only what is missing, then prepares gotch for
 # the installed libtorch. Idempotent: a second run takes seconds.
 #   LIBTORCH=/path/to/libtorch  use another libtorch (e.g. a CUDA build) instead of Debian's
+#   TEST_DEPS=1                 also PyTorch and ONNX for Python (the interop tests; `make test` sets it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(libtorch-dev libopenblas0-openmp dataset-fashion-mnist g++ make)
+[ "${TEST_DEPS:-}" = 1 ] && pkgs+=(python3-torch python3-onnx)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -33,7 +33,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), validateCmd(), leaderboardCmd(), evalCmd(), benchCmd(), sweepCmd(), plotCmd())
+	root.AddCommand(runCmd(), validateCmd(), leaderboardCmd(), evalCmd(), exportCmd(), benchCmd(), sweepCmd(), plotCmd())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	err := root.Execute()
 	if err == nil {

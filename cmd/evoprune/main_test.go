@@ -91,12 +91,14 @@ func TestMissingDataIsBadInput(t *testing.T) {
 // (exit 2): a model.checkpoint that is not a model of the configured
 // architecture, an output folder that cannot be created.
 func TestCheckpointAndOutputAreChecked(t *testing.T) {
-	junk := filepath.Join(t.TempDir(), "junk.ot")
-	os.WriteFile(junk, []byte("not a model"), 0o644)
-	for _, c := range []string{"validate", "run"} {
-		out, code := evoprune(t, c, tiny, "--set", "model.checkpoint="+junk, "--out", t.TempDir())
-		if code != 2 || !strings.Contains(out, "model.checkpoint: ") {
-			t.Errorf("%s with a junk checkpoint: exit %d, %q", c, code, out)
+	for _, name := range []string{"junk.ot", "junk.pt", "junk.safetensors"} {
+		junk := filepath.Join(t.TempDir(), name)
+		os.WriteFile(junk, []byte("not a model"), 0o644)
+		for _, c := range []string{"validate", "run"} {
+			out, code := evoprune(t, c, tiny, "--set", "model.checkpoint="+junk, "--out", t.TempDir())
+			if code != 2 || !strings.Contains(out, "model.checkpoint: ") {
+				t.Errorf("%s with a junk checkpoint %s: exit %d, %q", c, name, code, out)
+			}
 		}
 	}
 	file := filepath.Join(t.TempDir(), "file")
@@ -169,4 +171,16 @@ func waitForCheckpoint(t *testing.T, root string, gen int) string {
 	}
 	t.Fatal("no checkpoint appeared")
 	return ""
+}
+
+func TestExportChecksItsArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"export", t.TempDir(), "--format", "keras", "--out", t.TempDir()},
+		{"export", filepath.Join(t.TempDir(), "missing"), "--format", "onnx", "--out", t.TempDir()},
+		{"export", t.TempDir(), "--format", "onnx"},
+	} {
+		if out, code := evoprune(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, %q", args, code, out)
+		}
+	}
 }
