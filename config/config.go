@@ -52,6 +52,10 @@ type ModelConfig struct {
 	Widths     []int  `yaml:"widths"`     // mlp hidden widths; required for mlp, empty otherwise
 	Checkpoint string `yaml:"checkpoint"` // optional path to dense weights
 	Init       string `yaml:"init"`       // default: PyTorch's initialisation
+	// Layers describes a network of one's own instead of a zoo model
+	// (model.arch custom): conv, linear, bn, relu, maxpool, gap, flatten and
+	// residual blocks; syntax below the table.
+	Layers []LayerConfig `yaml:"layers,omitempty"`
 }
 
 // TrainConfig controls dense training.

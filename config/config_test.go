@@ -139,7 +139,7 @@ func TestFileProblems(t *testing.T) {
 		{"train: 5\n", "x.yaml:1:1: train: must be a mapping, got 5"},
 		{"epochs: 5\n", "x.yaml:1:1: epochs: unknown key (did you mean train.epochs or reconstruct.epochs?)"},
 		{"model: {arch: mlp}\n", "x.yaml:1:9: model.widths: required for model.arch mlp (a non-empty list of hidden widths)"},
-		{"model: {arch: lenet300}\n", `x.yaml:1:9: model.arch: must be one of lenet300-100, lenet5, resnet20, resnet32, resnet44, resnet56, resnet110, resnet18, resnet18-cifar, vgg16-bn, mlp; got "lenet300" (did you mean "lenet300-100"?)`},
+		{"model: {arch: lenet300}\n", `x.yaml:1:9: model.arch: must be one of lenet300-100, lenet5, resnet20, resnet32, resnet44, resnet56, resnet110, resnet18, resnet18-cifar, vgg16-bn, mlp, custom; got "lenet300" (did you mean "lenet300-100"?)`},
 		{"prune: {k: .nan}\n", "x.yaml:1:9: prune.k: must be a finite number, got .nan"},
 		{"name: a/b\n", `x.yaml:1:1: name: must start with a letter or digit and use only letters, digits and . _ + -; got "a/b"`},
 		{"data: {validation: 60000}\nsearch: {fitness: {eval_samples: 70000}}\n",

@@ -106,6 +106,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, at origin, i
 		}
 		v.SetBool(x)
 	case reflect.Slice:
+		if v.Type() == reflect.TypeOf([]LayerConfig(nil)) {
+			v.Set(reflect.ValueOf(d.layers(n, path, at, inh)))
+			return
+		}
 		d.list(n, v, path, at, inh)
 	default:
 		d.fail(at, path, "unsupported field type %s", v.Type())

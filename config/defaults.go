@@ -42,7 +42,11 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 		num("data.validation", &d.Validation, 5000)
 	}
 
-	str("model.arch", &e.Model.Arch, "lenet300-100")
+	if len(e.Model.Layers) > 0 {
+		str("model.arch", &e.Model.Arch, "custom")
+	} else {
+		str("model.arch", &e.Model.Arch, "lenet300-100")
+	}
 	str("model.init", &e.Model.Init, "default")
 	if len(e.Model.Widths) == 0 {
 		e.Model.Widths = nil
@@ -77,7 +81,7 @@ func fillDefaults(e *Experiment, has func(path string) bool) {
 	// A pruned network with its dense network's batch-norm statistics
 	// scores near chance: searches rank noise without adaptive BN
 	// (docs/results.md, "Fidelity schedule and adaptive BN").
-	if HasBatchNorm(e.Model.Arch) {
+	if e.Model.HasBatchNorm() {
 		num("search.fitness.adapt_bn", &s.Fitness.AdaptBN, 8)
 	}
 

@@ -103,6 +103,39 @@ Sweeps (` + "`evoprune sweep`" + `) take ` + "`base`, `grid` (key path → list 
 		}
 	}
 	walk(structs["Experiment"], def, "")
+	b.WriteString(layersSection(t))
+	return b.String()
+}
+
+// layersSection renders LayerConfig's doc comment (layers.go): the syntax
+// of model.layers, its code block fenced as YAML.
+func layersSection(t *testing.T) string {
+	f, err := parser.ParseFile(token.NewFileSet(), "layers.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && len(g.Specs) == 1 {
+			if ts, ok := g.Specs[0].(*ast.TypeSpec); ok && ts.Name.Name == "LayerConfig" {
+				doc = g.Doc.Text()
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n## `model.layers`: a network of one's own\n\n")
+	code := false
+	for _, l := range strings.Split(strings.TrimSpace(doc), "\n") {
+		l, isCode := strings.CutPrefix(l, "\t")
+		if isCode != code {
+			b.WriteString("```" + map[bool]string{true: "yaml", false: ""}[isCode] + "\n")
+			code = isCode
+		}
+		b.WriteString(strings.Replace(l, "LayerConfig is one layer", "Each entry of `model.layers` is one layer", 1) + "\n")
+	}
+	if code {
+		b.WriteString("```\n")
+	}
 	return b.String()
 }
 
@@ -114,6 +147,8 @@ func typeName(t reflect.Type) string {
 		return "number"
 	case reflect.Int, reflect.Int64:
 		return "integer"
+	case reflect.Struct:
+		return "layer"
 	}
 	return t.Kind().String()
 }

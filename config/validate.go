@@ -12,7 +12,7 @@ var (
 	Devices  = []string{"auto", "cpu", "cuda"}
 	Datasets = []string{"mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic"}
 	Archs    = []string{"lenet300-100", "lenet5", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
-		"resnet18", "resnet18-cifar", "vgg16-bn", "mlp"}
+		"resnet18", "resnet18-cifar", "vgg16-bn", "mlp", "custom"}
 	Optimizers    = []string{"adam", "sgd"}
 	Schedules     = []string{"constant", "step", "multistep", "cosine"}
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
@@ -59,6 +59,14 @@ func Allowed(path string) []string {
 // against the models).
 func HasBatchNorm(arch string) bool {
 	return strings.HasPrefix(arch, "resnet") || strings.HasSuffix(arch, "-bn")
+}
+
+// HasBatchNorm says whether the configured network has batch norm.
+func (m ModelConfig) HasBatchNorm() bool {
+	if len(m.Layers) > 0 {
+		return hasLayer(m.Layers, "bn")
+	}
+	return HasBatchNorm(m.Arch)
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)

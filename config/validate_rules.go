@@ -137,11 +137,19 @@ func (c *checker) combinations(e *Experiment) {
 		c.failBecause("model.widths", "model.arch", "required for model.arch mlp (a non-empty list of hidden widths)")
 	case m.Arch != "mlp" && len(m.Widths) > 0:
 		c.fail("model.widths", "only allowed with model.arch mlp (model.arch is %s)", m.Arch)
+	case m.Arch == "custom" && len(m.Layers) == 0:
+		c.failBecause("model.layers", "model.arch", "required for model.arch custom (a list of layers; see docs/config.md)")
+	case m.Arch != "custom" && len(m.Layers) > 0:
+		c.fail("model.layers", "only allowed with model.arch custom or without model.arch (model.arch is %s)", m.Arch)
+	case len(m.Layers) > 0 && layerCheck != nil:
+		if path, msg := layerCheck(e); msg != "" {
+			c.fail(path, "%s", msg)
+		}
 	}
 	if t := &e.Train; t.Schedule == "multistep" && len(t.Milestones) == 0 {
 		c.failBecause("train.milestones", "train.schedule", "required for the multistep schedule (epochs at which the learning rate is multiplied by train.gamma)")
 	}
-	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp") {
+	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp" || (m.Arch == "custom" && !hasLayer(m.Layers, "conv"))) {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")
 	}
 	s := &e.Search

@@ -46,3 +46,32 @@ func retrainOptions(e *config.Experiment, seed int64, teacher *model.Net, stop f
 func augment(e *config.Experiment) model.Augment {
 	return model.Augment{Crop: e.Data.Augment.Crop, Flip: e.Data.Augment.Flip}
 }
+
+func init() { config.RegisterLayerCheck(checkLayers) }
+
+// checkLayers builds the network of model.layers for the data's shape, so
+// that validation places its problems at their layer in the file.
+func checkLayers(e *config.Experiment) (path, msg string) {
+	shape, classes, err := data.Shape(DataConfig(e))
+	if err != nil {
+		return "", "" // the data's own check reports it
+	}
+	_, err = archFor(e, shape, classes)
+	if le, ok := err.(*model.LayerError); ok {
+		return "model.layers" + le.Path, le.Msg
+	}
+	return "", ""
+}
+
+// modelLayers converts model.layers to the network's layers.
+func modelLayers(ls []config.LayerConfig) []model.Layer {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]model.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = model.Layer{Kind: l.Kind, Out: int64(l.Out), Kernel: int64(l.Kernel), Stride: int64(l.Stride),
+			Pad: int64(l.Pad), Bias: l.Bias, Body: modelLayers(l.Body), Short: modelLayers(l.Shortcut)}
+	}
+	return out
+}

@@ -285,12 +285,15 @@ func (p *pipeline) arch(s *data.Splits) (model.Arch, error) {
 // archFor is the experiment's model for samples of shape (C, H, W) and
 // that many classes.
 func archFor(e *config.Experiment, shape [3]int, classes int) (model.Arch, error) {
+	in := [3]int64{int64(shape[0]), int64(shape[1]), int64(shape[2])}
+	if len(e.Model.Layers) > 0 {
+		return model.Custom(in, int64(classes), modelLayers(e.Model.Layers))
+	}
 	var widths []int64
 	for _, w := range e.Model.Widths {
 		widths = append(widths, int64(w))
 	}
-	return model.Build(model.Spec{Arch: e.Model.Arch, Widths: widths,
-		Input: [3]int64{int64(shape[0]), int64(shape[1]), int64(shape[2])}, Classes: int64(classes)})
+	return model.Build(model.Spec{Arch: e.Model.Arch, Widths: widths, Input: in, Classes: int64(classes)})
 }
 
 func (p *pipeline) epochPrinter(what string, epochs int, n *model.Net, val *model.Batch) func(int, float64, time.Duration) error {
