@@ -15,15 +15,50 @@ import (
 )
 
 // PlotAccuracy draws final test accuracy against final sparsity (or, with
-// x = "compression", compression): one curve per algorithm (and variant), one point per
-// target with the mean over seeds and error bars of one standard deviation.
-// The file type follows path's extension (.png, .svg, .pdf).
-func PlotAccuracy(runs []*Run, x, path string) error {
+// x = "compression", compression): one curve per algorithm (and variant),
+// one point per target with the mean over seeds and error bars of one
+// standard deviation, and the Pareto front of those points dashed. Runs of
+// different datasets or models are never averaged together: each pair gets
+// a file of its own, path with "-<dataset>-<model>" before the extension.
+// The file type follows path's extension (.png, .svg, .pdf). It returns the
+// files written.
+func PlotAccuracy(runs []*Run, x, path string) ([]string, error) {
 	if x != "sparsity" && x != "compression" {
-		return fmt.Errorf("plot: x axis %q: sparsity | compression", x)
+		return nil, fmt.Errorf("plot: x axis %q: sparsity | compression", x)
 	}
+	facets := map[string][]*Run{}
+	for _, r := range runs {
+		k := r.Dataset + " / " + r.Model
+		facets[k] = append(facets[k], r)
+	}
+	var files []string
+	for _, k := range sortedNames(facets) {
+		out := path
+		if len(facets) > 1 {
+			ext := filepath.Ext(path)
+			out = strings.TrimSuffix(path, ext) + "-" + slug(k) + ext
+		}
+		if err := plotAccuracy(facets[k], k, x, out); err != nil {
+			return files, err
+		}
+		files = append(files, out)
+	}
+	return files, nil
+}
+
+func slug(s string) string {
+	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_')
+	})
+	if len(f) == 0 {
+		return "unnamed"
+	}
+	return strings.Join(f, "-")
+}
+
+func plotAccuracy(runs []*Run, facet, x, path string) error {
 	p := plot.New()
-	p.Title.Text = "Final test accuracy"
+	p.Title.Text = "Final test accuracy: " + strings.Trim(facet, " /")
 	p.Y.Label.Text = "accuracy (%)"
 	p.X.Label.Text = map[string]string{"sparsity": "sparsity (%)", "compression": "compression (x)"}[x]
 	byAlg := map[string]map[float64][]*Run{}
@@ -34,14 +69,14 @@ func PlotAccuracy(runs []*Run, x, path string) error {
 		}
 		byAlg[label][r.Target] = append(byAlg[label][r.Target], r)
 	}
-	algs := sortedNames(byAlg)
-	for i, alg := range algs {
+	xget := func(r *Run) float64 { return 100 * r.Final.Sparsity }
+	if x == "compression" {
+		xget = func(r *Run) float64 { return r.Final.Compression }
+	}
+	var all plotter.XYs
+	for i, alg := range sortedNames(byAlg) {
 		var pts plotter.XYs
 		var errs plotter.YErrors
-		xget := func(r *Run) float64 { return 100 * r.Final.Sparsity }
-		if x == "compression" {
-			xget = func(r *Run) float64 { return r.Final.Compression }
-		}
 		for _, target := range sortedTargets(byAlg[alg]) {
 			rs := byAlg[alg][target]
 			acc := stat(rs, func(r *Run) float64 { return 100 * r.Final.Accuracy })
@@ -51,11 +86,53 @@ func PlotAccuracy(runs []*Run, x, path string) error {
 		if err := addCurve(p, i, alg, pts, errs); err != nil {
 			return err
 		}
+		all = append(all, pts...)
 	}
-	p.Legend.Top = false // accuracy falls with sparsity: the lower left is free
-	p.Legend.Left = true
+	if err := addFront(p, all); err != nil {
+		return err
+	}
 	p.Add(plotter.NewGrid())
+	legendBelow(p, len(byAlg)+1)
 	return save(p, path)
+}
+
+// addFront draws the points no other point dominates (higher accuracy
+// and higher x), joined in x order, as a dashed grey line.
+func addFront(p *plot.Plot, pts plotter.XYs) error {
+	keep := paretoFront(len(pts), func(i int) float64 { return pts[i].Y }, func(i int) float64 { return pts[i].X })
+	if len(keep) < 2 {
+		return nil
+	}
+	front := make(plotter.XYs, len(keep))
+	for k, i := range keep {
+		front[k] = pts[i]
+	}
+	sort.Slice(front, func(i, j int) bool { return front[i].X < front[j].X })
+	l, err := plotter.NewLine(front)
+	if err != nil {
+		return fmt.Errorf("plot front: %w", err)
+	}
+	l.Color = color.Gray{Y: 110}
+	l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add("Pareto front", l)
+	return nil
+}
+
+// legendBelow keeps the legend off the data: it goes in the lower left,
+// in a band added below the lowest point (error bars included), one
+// line of the legend taking ~6 % of the axis.
+func legendBelow(p *plot.Plot, entries int) {
+	p.Legend.Top, p.Legend.Left = false, true
+	lo, hi := p.Y.Min, p.Y.Max
+	if hi <= lo {
+		hi = lo + 1
+	}
+	band := 0.06 * float64(entries+1)
+	if band > 0.6 {
+		band = 0.6
+	}
+	p.Y.Min = lo - band/(1-band)*(hi-lo)
 }
 
 // PlotHistory draws the GA's best and mean fitness per generation, one pair

@@ -23,14 +23,20 @@ func TestPlots(t *testing.T) {
 	png := []byte("\x89PNG")
 	for _, x := range []string{"sparsity", "compression"} {
 		path := filepath.Join(dir, x+".png")
-		if err := PlotAccuracy(runs, x, path); err != nil {
-			t.Fatal(err)
+		if files, err := PlotAccuracy(runs, x, path); err != nil || len(files) != 1 || files[0] != path {
+			t.Fatal(files, err)
 		}
 		if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, png) {
 			t.Fatalf("%s: not a PNG (%v)", path, err)
 		}
 	}
-	if err := PlotAccuracy(runs, "flops", filepath.Join(dir, "x.png")); err == nil {
+	// Runs of two models: a file each, never averaged together.
+	runs[0].Model = "lenet5"
+	files, err := PlotAccuracy(runs, "sparsity", filepath.Join(dir, "m.png"))
+	if err != nil || len(files) != 2 || filepath.Base(files[0]) != "m-unnamed.png" || filepath.Base(files[1]) != "m-lenet5.png" {
+		t.Fatalf("facets: %v, %v", files, err)
+	}
+	if _, err := PlotAccuracy(runs, "flops", filepath.Join(dir, "x.png")); err == nil {
 		t.Error("unknown x axis accepted")
 	}
 	hist := map[string][]HistoryRow{"a": {{Generation: 0, BestFitness: 0.9, MeanFitness: 0.5}, {Generation: 1, BestFitness: 0.95, MeanFitness: 0.7}}}

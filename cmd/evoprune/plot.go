@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +29,12 @@ func plotCmd() *cobra.Command {
 			}
 			switch kind {
 			case "accuracy":
-				if err := results.PlotAccuracy(runs, x, out); err != nil {
+				files, err := results.PlotAccuracy(runs, x, out)
+				if err != nil {
 					return usage(err)
+				}
+				if len(files) > 1 {
+					fmt.Fprintf(cmd.OutOrStdout(), "one plot per dataset and model: %s\n", strings.Join(files, ", "))
 				}
 			case "history":
 				hist := map[string][]results.HistoryRow{}
