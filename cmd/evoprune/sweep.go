@@ -60,7 +60,7 @@ instead of running anything.`,
 	fl.StringVar(&f.emit, "emit", "", "write a job that runs the sweep in shards instead of running it: k8s | slurm")
 	fl.StringVar(&f.emitOut, "emit-out", "", "with --emit: write the job to this file instead of stdout")
 	fl.IntVar(&f.shards, "shards", 0, "with --emit: number of shards (default: one per trial)")
-	fl.StringVar(&f.image, "image", "evoprune:latest", "with --emit k8s: container image")
+	fl.StringVar(&f.image, "image", "evoprune:latest", "with --emit k8s: container image (built from the repository's Dockerfile)")
 	fl.StringVar(&f.pvc, "pvc", "", "with --emit k8s: PersistentVolumeClaim mounted at --out, where the runs are kept")
 	fl.StringVar(&f.binPath, "bin", "evoprune", "with --emit: the evoprune command on the cluster")
 	return c

@@ -172,7 +172,9 @@ func emitK8s(w io.Writer, s emitSpec) error {
 		return fmt.Errorf("emit k8s: %w", err)
 	}
 	doc.HeadComment = fmt.Sprintf("evoprune sweep %s in %d shards: kubectl apply -f this file.\n"+
-		"The image must hold the sweep and base files at the paths below, and\n"+
+		"The image (the repository's Dockerfile: docker build -t evoprune:latest .,\n"+
+		"then tag and push it) must hold the sweep and base files at the paths\n"+
+		"below (it holds the repository at /evoprune, its working directory), and\n"+
 		"%s should be persistent (--pvc) or the runs are lost with the pods;\n"+
 		"a retried shard skips finished trials and resumes interrupted ones.", s.sweep, s.shards, s.out)
 	enc := yaml.NewEncoder(w)
