@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/evoprune/evoprune/interop"
+	"github.com/evoprune/evoprune/results"
 )
 
 func exportCmd() *cobra.Command {
@@ -34,8 +36,10 @@ graph's doc string and in the safetensors metadata.`,
 			if out == "" {
 				return usage(fmt.Errorf("--out DIR is required"))
 			}
-			if _, err := os.Stat(args[0]); err != nil {
-				return usage(err)
+			for _, f := range []string{results.ModelFile, results.ArchFile, results.ConfigFile} {
+				if _, err := os.Stat(filepath.Join(args[0], f)); err != nil {
+					return usage(fmt.Errorf("%s is not a finished run directory: %w", args[0], err))
+				}
 			}
 			files, err := interop.Export(args[0], format, out)
 			if err != nil {

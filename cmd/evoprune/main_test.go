@@ -178,6 +178,7 @@ func TestExportChecksItsArguments(t *testing.T) {
 		{"export", t.TempDir(), "--format", "keras", "--out", t.TempDir()},
 		{"export", filepath.Join(t.TempDir(), "missing"), "--format", "onnx", "--out", t.TempDir()},
 		{"export", t.TempDir(), "--format", "onnx"},
+		{"export", t.TempDir(), "--format", "onnx", "--out", t.TempDir()},
 	} {
 		if out, code := evoprune(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, %q", args, code, out)
