@@ -117,9 +117,13 @@ type FitnessConfig struct {
 	// Objective: accuracy at the budget, accuracy − lambda·density, or the
 	// pareto front of accuracy against FLOPs (unit granularities; else the
 	// share of weights kept), written to pareto.json; the run rebuilds its
-	// knee.
-	Objective   string  `yaml:"objective"`
-	Lambda      float64 `yaml:"lambda"`       // weighted: default 0.5, >=0
+	// knee, or the cheapest point within max_error.
+	Objective string  `yaml:"objective"`
+	Lambda    float64 `yaml:"lambda"` // weighted: default 0.5, >=0
+	// MaxError > 0 (pareto only) rebuilds the cheapest front point whose
+	// validation error is at most this (0.016: 1.6 %): the smallest network
+	// at a given error; 0 rebuilds the knee.
+	MaxError    float64 `yaml:"max_error,omitempty"`
 	EvalSamples int     `yaml:"eval_samples"` // 0 = the whole validation split, >=0
 	// LowSamples > 0 turns on the fidelity schedule (population searches): every
 	// mask is first scored on this many validation samples, and only the

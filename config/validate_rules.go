@@ -105,6 +105,7 @@ func (c *checker) search(s *SearchConfig) {
 	c.atLeast("search.elitism", s.Elitism, 0)
 	c.oneOf("search.fitness.objective", s.Fitness.Objective)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
+	c.within("search.fitness.max_error", s.Fitness.MaxError, 0, 1, true, false)
 	c.atLeast("search.fitness.eval_samples", s.Fitness.EvalSamples, 0)
 	c.atLeast("search.fitness.low_samples", s.Fitness.LowSamples, 0)
 	c.within("search.fitness.promote", s.Fitness.Promote, 0, 1, false, true)
@@ -186,6 +187,8 @@ func (c *checker) combinations(e *Experiment) {
 		case e.Prune.TargetFLOPs != 0 || len(e.Prune.LayerSparsity) > 0:
 			c.fail("search.fitness.objective", "pareto searches every budget: drop prune.target_flops and prune.layer_sparsity")
 		}
+	} else if s.Fitness.MaxError != 0 {
+		c.failBecause("search.fitness.max_error", "search.fitness.objective", "chooses a point of the pareto front: only with objective pareto")
 	}
 	if len(e.Prune.LayerSparsity) > 0 && known && !strategy.LayerSparsity {
 		c.failBecause("prune.layer_sparsity", "search.algorithm", "per-layer sparsities fix the allocation: they apply to %s, not %s",

@@ -59,7 +59,7 @@ func (p *pipeline) granularity(n *model.Net) (fitness.Granularity, []*model.Grou
 
 func (p *pipeline) objective() search.Objective {
 	f := p.e.Search.Fitness
-	return search.Objective{Name: f.Objective, Lambda: f.Lambda, Budgeted: f.Objective == search.AccuracyAtSparsity}
+	return search.Objective{Name: f.Objective, Lambda: f.Lambda, MaxError: f.MaxError, Budgeted: f.Objective == search.AccuracyAtSparsity}
 }
 
 // search finds the mask with the strategy search.algorithm names; every
@@ -303,7 +303,7 @@ func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups
 }
 
 // writeFront writes pareto.json: the search's front, cheapest first, with
-// the chosen knee marked.
+// the chosen mask (the knee, or the cheapest within max_error) marked.
 func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 	f := results.Front{Cost: "density"}
 	if space.Cost != nil {
@@ -320,7 +320,14 @@ func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 		}
 		f.Points = append(f.Points, pt)
 	}
-	p.printf("search: pareto front of %d masks written to %s; rebuilding its knee\n", len(f.Points), results.ParetoFile)
+	chosen := "its knee"
+	if m := p.e.Search.Fitness.MaxError; m > 0 {
+		chosen = fmt.Sprintf("its cheapest mask with validation error <= %.2f%% (best val acc %.2f%%)", 100*m, 100*res.BestScore.ValAccuracy)
+		if 1-res.BestScore.ValAccuracy > m+1e-9 {
+			chosen = fmt.Sprintf("its most accurate mask: none reaches validation error <= %.2f%%", 100*m)
+		}
+	}
+	p.printf("search: pareto front of %d masks written to %s; rebuilding %s\n", len(f.Points), results.ParetoFile, chosen)
 	return p.dir.WriteFront(f)
 }
 

@@ -494,6 +494,25 @@ func TestParetoRunWritesTheFront(t *testing.T) {
 	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
 		t.Errorf("front plot: %v", err)
 	}
+	// With max_error the run rebuilds the cheapest point within that
+	// validation error instead of the knee.
+	maxErr := 1 - f.Points[len(f.Points)/2].ValAccuracy
+	o2, _ := strategyRun(t, "search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16", "search.generations=6",
+		fmt.Sprintf("search.fitness.max_error=%g", maxErr))
+	f2, err := results.ReadFront(o2.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pt := range f2.Points {
+		first := 1-pt.ValAccuracy <= maxErr+1e-9
+		for _, q := range f2.Points[:i] {
+			first = first && 1-q.ValAccuracy > maxErr+1e-9
+		}
+		if pt.Chosen != first {
+			t.Errorf("max_error %.4f: point %d (val acc %.4f) chosen %v", maxErr, i, pt.ValAccuracy, pt.Chosen)
+		}
+	}
+	strategyFails(t, "only with objective pareto", "search.fitness.max_error=0.02")
 	strategyFails(t, "the pareto front is searched by genetic, not random", "search.fitness.objective=pareto", "search.algorithm=random")
 	strategyFails(t, "pareto searches every budget", "search.fitness.objective=pareto", "prune.target_flops=0.5")
 }

@@ -22,7 +22,7 @@ type FrontPoint struct {
 	FLOPs       int64   `json:"flops,omitempty"`  // of the rebuilt network (unit granularities)
 	Density     float64 `json:"density"`          // share of prunable slots kept
 	Kept        []int   `json:"kept"`             // kept slots per prunable layer
-	Chosen      bool    `json:"chosen,omitempty"` // the knee: the mask the run rebuilt
+	Chosen      bool    `json:"chosen,omitempty"` // the mask the run rebuilt (the knee, or the cheapest within max_error)
 }
 
 // Front is the content of pareto.json.

@@ -46,6 +46,9 @@ func (f EvaluatorFunc) Evaluate(masks []Mask) ([]Score, error) { return f(masks)
 type Objective struct {
 	Name   string
 	Lambda float64
+	// MaxError > 0 makes a pareto search's best the cheapest front member
+	// with validation error at most MaxError (else the knee).
+	MaxError float64
 	// Budgeted holds every mask to exactly Space.Keep kept slots (swap
 	// mutation plus repair); otherwise bit-flip mutation lets density move.
 	Budgeted bool

@@ -262,6 +262,21 @@ func pointsAt(ps []point, idx []int) []point {
 	return out
 }
 
+// Cheapest is the first (cheapest) member of a front sorted by cost whose
+// validation error is at most maxError; when none is, the most accurate.
+func Cheapest(front []Ranked, maxError float64) int {
+	best := 0
+	for i, f := range front {
+		if 1-f.Score.ValAccuracy <= maxError+1e-9 { // accuracies are counts over N: no rounding ties
+			return i
+		}
+		if f.Score.ValAccuracy > front[best].Score.ValAccuracy {
+			best = i
+		}
+	}
+	return best
+}
+
 // Knee is the front member farthest from the line through the front's
 // extremes, in objectives scaled to [0, 1]: where accuracy stops paying
 // for cost. front must be sorted by cost (an archive is).

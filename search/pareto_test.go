@@ -130,3 +130,15 @@ func TestParetoResume(t *testing.T) {
 		}
 	}
 }
+
+func TestCheapestWithinAnError(t *testing.T) {
+	front := []Ranked{{Score: Score{ValAccuracy: 0.90}}, {Score: Score{ValAccuracy: 0.97}}, {Score: Score{ValAccuracy: 0.984}}, {Score: Score{ValAccuracy: 0.99}}}
+	for _, c := range []struct {
+		maxErr float64
+		want   int
+	}{{0.016, 2}, {0.03, 1}, {0.2, 0}, {0.005, 3}, {0.001, 3}} {
+		if got := Cheapest(front, c.maxErr); got != c.want {
+			t.Errorf("max error %v: member %d, want %d", c.maxErr, got, c.want)
+		}
+	}
+}

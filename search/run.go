@@ -153,6 +153,9 @@ func (r *run) result() *Result {
 		best := 0
 		if r.objective.Name == Pareto {
 			best = Knee(r.space, r.hof)
+			if r.objective.MaxError > 0 {
+				best = Cheapest(r.hof, r.objective.MaxError)
+			}
 		}
 		b := r.hof[best]
 		res.Best, res.BestScore, res.BestFitness = b.Mask.Clone(), b.Score, b.Fitness
