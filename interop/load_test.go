@@ -81,6 +81,14 @@ func TestFormatsRoundTrip(t *testing.T) {
 			t.Errorf("torchvision name %s missing from the aliases", k)
 		}
 	}
+	lenet5, err := model.Build(model.Spec{Arch: "lenet5", Input: [3]int64{1, 28, 28}, Classes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al5 := interop.Aliases(lenet5)
+	if al5["0.weight"] != "conv1.weight" || al5["3.bias"] != "conv2.bias" || al5["7.weight"] != "fc1.weight" || al5["9.bias"] != "fc2.bias" {
+		t.Errorf("lenet5 aliases %v", al5)
+	}
 	p := filepath.Join(dir, "tv.pth")
 	if err := interop.WriteStateDict(p, tv); err != nil {
 		t.Fatal(err)

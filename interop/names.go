@@ -11,7 +11,9 @@ import (
 // resnet18, pytorch-cifar's (kuangliu) for resnet18-cifar. Both number the
 // stem conv1 / bn1, the blocks layerS.B with conv1, bn1, conv2, bn2 and a
 // projection shortcut (torchvision: downsample.0 / .1; pytorch-cifar:
-// shortcut.0 / .1), and the classifier fc (pytorch-cifar: linear).
+// shortcut.0 / .1), and the classifier fc (pytorch-cifar: linear). The
+// LeNets and MLPs take the names of the usual PyTorch ports: conv1, conv2,
+// ... and fc1, fc2, ... in order.
 func Aliases(a model.Arch) map[string]string {
 	short, head := "", ""
 	switch a.Name {
@@ -19,6 +21,8 @@ func Aliases(a model.Arch) map[string]string {
 		short, head = "downsample", "fc"
 	case "resnet18-cifar":
 		short, head = "shortcut", "linear"
+	case "lenet300-100", "lenet5", "mlp":
+		return numbered(a)
 	default:
 		return nil
 	}
@@ -46,6 +50,22 @@ func Aliases(a model.Arch) map[string]string {
 				addLayer(out, fmt.Sprintf("%s.shortcut.%d", p, j), fmt.Sprintf("%s%s.%d", q, short, j), b)
 			}
 		}
+	}
+	return out
+}
+
+// numbered names the conv layers conv1, conv2, ... and the linear layers
+// fc1, fc2, ... in forward order.
+func numbered(a model.Arch) map[string]string {
+	out := map[string]string{}
+	n := map[string]int{}
+	for i, l := range a.Layers {
+		prefix := map[string]string{model.KConv: "conv", model.KLinear: "fc"}[l.Kind]
+		if prefix == "" {
+			continue
+		}
+		n[prefix]++
+		addLayer(out, fmt.Sprint(i), fmt.Sprintf("%s%d", prefix, n[prefix]), l)
 	}
 	return out
 }
