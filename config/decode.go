@@ -155,6 +155,23 @@ func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, at origin, in
 		return
 	}
 	out := reflect.MakeSlice(v.Type(), 0, len(n.Content))
+	d.elements(n, path, inh, func(el *yaml.Node, elPath string, elAt origin) {
+		if floats {
+			if x, ok := d.number(el, elPath, elAt); ok {
+				out = reflect.Append(out, reflect.ValueOf(x))
+			}
+		} else if x, ok := d.integer(el, elPath, elAt); ok {
+			out = reflect.Append(out, reflect.ValueOf(int(x)))
+		}
+	})
+	if out.Len() > 0 {
+		v.Set(out)
+	}
+}
+
+// elements calls fn for every element of sequence n with its key path
+// (path[i]) and position, which it records.
+func (d *decoder) elements(n *yaml.Node, path string, inh *origin, fn func(el *yaml.Node, elPath string, elAt origin)) {
 	for i, el := range n.Content {
 		elPath := fmt.Sprintf("%s[%d]", path, i)
 		elAt := d.filePos(el)
@@ -162,15 +179,6 @@ func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, at origin, in
 			elAt = *inh
 		}
 		d.pos[elPath] = elAt
-		if floats {
-			if x, ok := d.number(deref(el), elPath, elAt); ok {
-				out = reflect.Append(out, reflect.ValueOf(x))
-			}
-		} else if x, ok := d.integer(deref(el), elPath, elAt); ok {
-			out = reflect.Append(out, reflect.ValueOf(int(x)))
-		}
-	}
-	if out.Len() > 0 {
-		v.Set(out)
+		fn(deref(el), elPath, elAt)
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -83,17 +82,11 @@ func (d *decoder) layers(n *yaml.Node, path string, at origin, inh *origin) []La
 		return nil
 	}
 	var out []LayerConfig
-	for i, el := range n.Content {
-		p := fmt.Sprintf("%s[%d]", path, i)
-		elAt := d.filePos(el)
-		if inh != nil {
-			elAt = *inh
-		}
-		d.pos[p] = elAt
-		if l, ok := d.layer(deref(el), p, elAt, inh); ok {
+	d.elements(n, path, inh, func(el *yaml.Node, p string, at origin) {
+		if l, ok := d.layer(el, p, at, inh); ok {
 			out = append(out, l)
 		}
-	}
+	})
 	return out
 }
 

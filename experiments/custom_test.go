@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -71,11 +70,7 @@ func TestCustomResidualNetworkEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Run(e, RunOptions{Out: t.TempDir(), Stdout: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := o.Run
+	r := run(t, e, t.TempDir()).Run
 	if r.RebuildMaxAbsDiff > 1e-4 || r.Final.Params >= r.Dense.Params/2 {
 		t.Errorf("rebuild diff %.2g, params %d -> %d", r.RebuildMaxAbsDiff, r.Dense.Params, r.Final.Params)
 	}

@@ -222,7 +222,7 @@ func WeightMasks(m search.Mask, n *model.Net) map[string]*ts.Tensor {
 	off := 0
 	for _, k := range n.PrunableNames() {
 		shape := n.T[k].MustSize()
-		v := make([]float32, numel(shape))
+		v := make([]float32, model.Numel(shape))
 		for i := range v {
 			if m.Get(off + i) {
 				v[i] = 1
@@ -232,14 +232,6 @@ func WeightMasks(m search.Mask, n *model.Net) map[string]*ts.Tensor {
 		out[k] = model.FromHost(v, shape, n.Device)
 	}
 	return out
-}
-
-func numel(s []int64) int64 {
-	n := int64(1)
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }
 
 // Engine names the evaluation path masks take (for reports).

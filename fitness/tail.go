@@ -178,7 +178,7 @@ func newStage(n *model.Net, l model.Layer, path string, in model.Shape, prev *st
 func (t *tail) setInput(prefix, y *ts.Tensor) {
 	size := prefix.MustSize()
 	t.n = int(size[0])
-	rows := int(numel(size[1:]))
+	rows := int(model.Numel(size[1:]))
 	t.ldx = (t.n + tileCols - 1) / tileCols * tileCols
 	t.x = aligned(rows * t.ldx)
 	h := model.Host(prefix)

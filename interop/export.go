@@ -4,43 +4,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
-	"github.com/sugarme/gotch"
-
-	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
 	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/results"
 )
 
 // Formats lists what Export writes.
 var Formats = []string{"pytorch", "onnx", "safetensors"}
 
-// Export writes a run's final network to out in a format: "pytorch"
-// (model.pt, a state_dict, and model.py, whose build() makes the module),
-// "onnx" (model.onnx) or "safetensors" (model.safetensors, the arch and
-// input in its metadata). It returns the files written.
-func Export(runDir, format, out string) ([]string, error) {
-	rd, err := results.OpenRunDir(runDir)
-	if err != nil {
-		return nil, err
+// InputOf describes the input of a network trained on a dataset padded by
+// pad pixels.
+func InputOf(dataset string, pad int) Input {
+	in := Input{Dataset: dataset, Pad: pad}
+	in.Mean, in.Std, _ = data.Normalisation(dataset)
+	return in
+}
+
+// Export writes a network to out in a format: "pytorch" (model.pt, a
+// state_dict, and model.py, whose build() makes the module), "onnx"
+// (model.onnx) or "safetensors" (model.safetensors, the arch and input in
+// its metadata). It returns the files written.
+func Export(n *model.Net, in Input, format, out string) ([]string, error) {
+	if !slices.Contains(Formats, format) {
+		return nil, fmt.Errorf("export: unknown format %q (want one of %v)", format, Formats)
 	}
-	e, err := config.Load(rd.File(results.ConfigFile))
-	if err != nil {
-		return nil, err
-	}
-	arch, err := model.LoadArch(rd.File(results.ArchFile))
-	if err != nil {
-		return nil, err
-	}
-	n, err := model.Load(arch, rd.File(results.ModelFile), gotch.CPU)
-	if err != nil {
-		return nil, err
-	}
-	ps := n.HostParams()
-	n.Drop()
-	in := Input{Dataset: e.Data.Dataset, Pad: e.Data.Pad}
-	in.Mean, in.Std, _ = data.Normalisation(e.Data.Dataset)
+	arch, ps := n.Arch, n.HostParams()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
@@ -60,14 +49,11 @@ func Export(runDir, format, out string) ([]string, error) {
 			return nil, err
 		}
 		return []string{file("model.onnx")}, writeFile(file("model.onnx"), b)
-	case "safetensors":
-		js, err := arch.JSON()
-		if err != nil {
-			return nil, err
-		}
-		meta := map[string]string{"format": "pt", "evoprune.arch": string(js),
-			"evoprune.input": in.describe(arch)}
-		return []string{file("model.safetensors")}, WriteSafetensors(file("model.safetensors"), ps, meta)
 	}
-	return nil, fmt.Errorf("export: unknown format %q (want one of %v)", format, Formats)
+	js, err := arch.JSON()
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{"format": "pt", "evoprune.arch": string(js), "evoprune.input": in.describe(arch)}
+	return []string{file("model.safetensors")}, WriteSafetensors(file("model.safetensors"), ps, meta)
 }

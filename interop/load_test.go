@@ -73,7 +73,7 @@ func TestFormatsRoundTrip(t *testing.T) {
 	tv := model.ParamShapes(r18)
 	al := interop.Aliases(r18)
 	for i := range tv {
-		tv[i].Data = make([]float32, numel(tv[i].Shape))
+		tv[i].Data = make([]float32, model.Numel(tv[i].Shape))
 		tv[i].Name = al[tv[i].Name]
 	}
 	for _, k := range []string{"conv1.weight", "bn1.running_var", "layer2.0.downsample.0.weight", "layer4.1.bn2.bias", "fc.weight"} {
@@ -107,14 +107,6 @@ func hasName(ps []model.HostParam, k string) bool {
 		}
 	}
 	return false
-}
-
-func numel(s []int64) int64 {
-	n := int64(1)
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }
 
 // Bad checkpoints fail with a message that says what is wrong.

@@ -17,7 +17,6 @@ import (
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/interop"
 	"github.com/evoprune/evoprune/model"
-	"github.com/evoprune/evoprune/results"
 )
 
 // python returns Debian's python3 with torch and onnx (installed by
@@ -92,15 +91,12 @@ func TestExportedNetworksComputeTheRunsResults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			arch, err := model.LoadArch(filepath.Join(o.Dir, results.ArchFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := model.Load(arch, filepath.Join(o.Dir, results.ModelFile), gotch.CPU)
+			_, n, err := experiments.FinalNetwork(o.Dir)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer n.Drop()
+			arch := n.Arch
 			test := model.ToDevice(sp.Test, gotch.CPU)
 			defer test.Drop()
 			ref := test.Narrow(0, 256)
@@ -114,25 +110,25 @@ func TestExportedNetworksComputeTheRunsResults(t *testing.T) {
 			}
 			want := o.Run.Final.Accuracy
 
-			dir := filepath.Join(out, "pytorch")
-			if _, err := interop.Export(o.Dir, "pytorch", dir); err != nil {
-				t.Fatal(err)
+			export := func(format, dir string) {
+				t.Helper()
+				if _, err := interop.Export(n, interop.InputOf(e.Data.Dataset, e.Data.Pad), format, dir); err != nil {
+					t.Fatal(err)
+				}
 			}
+			dir := filepath.Join(out, "pytorch")
+			export("pytorch", dir)
 			if got := check(t, py, "eval", dir, dataFile)["accuracy"]; math.Abs(got-want) > 0.0005 {
 				t.Errorf("PyTorch test accuracy %.4f, metrics.json final.accuracy %.4f", got, want)
 			}
 
-			if _, err := interop.Export(o.Dir, "onnx", out); err != nil {
-				t.Fatal(err)
-			}
+			export("onnx", out)
 			r := check(t, py, "onnx", filepath.Join(out, "model.onnx"), dataFile)
 			if math.Abs(r["accuracy"]-want) > 0.0005 || r["max_diff"] > 1e-4 {
 				t.Errorf("ONNX: test accuracy %.4f (want %.4f), max |logits - evoprune's| %.2g (want <= 1e-4)", r["accuracy"], want, r["max_diff"])
 			}
 
-			if _, err := interop.Export(o.Dir, "safetensors", out); err != nil {
-				t.Fatal(err)
-			}
+			export("safetensors", out)
 			back, err := interop.Load(arch, filepath.Join(out, "model.safetensors"), gotch.CPU)
 			if err != nil {
 				t.Fatal(err)

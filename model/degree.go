@@ -54,7 +54,7 @@ func newDegreeGraph(a Arch, flags WeightFlags) (*degreeGraph, error) {
 		name := path + ".weight"
 		f, ok := flags[name]
 		shape := weightShape(l)
-		switch n := numel(shape); {
+		switch n := Numel(shape); {
 		case !ok:
 			err = fmt.Errorf("degree: no mask for %s", name)
 		case int64(len(f)) != n:

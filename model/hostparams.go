@@ -89,7 +89,7 @@ func CheckParams(a Arch, ps []HostParam) error {
 			problems = append(problems, fmt.Sprintf("unexpected %q %v", p.Name, p.Shape))
 		case !slices.Equal(s, p.Shape):
 			problems = append(problems, fmt.Sprintf("%q has shape %v, %s wants %v", p.Name, p.Shape, a.Name, s))
-		case int64(len(p.Data)) != numel(p.Shape):
+		case int64(len(p.Data)) != Numel(p.Shape):
 			problems = append(problems, fmt.Sprintf("%q holds %d values for shape %v", p.Name, len(p.Data), p.Shape))
 		}
 	}

@@ -63,8 +63,8 @@ func New(a Arch, dev gotch.Device, init Init, seed int64) (*Net, error) {
 		switch l.Kind {
 		case KLinear, KConv:
 			shape := weightShape(l)
-			fanIn := numel(shape) / l.Out
-			fanOut := numel(shape) / l.In
+			fanIn := Numel(shape) / l.Out
+			fanOut := Numel(shape) / l.In
 			if init == InitGlorotNormal {
 				std := math.Sqrt(2 / float64(fanIn+fanOut))
 				n.add(path+".weight", normal(rng, shape, std), false)
@@ -94,7 +94,7 @@ type hostTensor struct {
 }
 
 func uniform(rng *rand.Rand, shape []int64, bound float64) hostTensor {
-	d := make([]float32, numel(shape))
+	d := make([]float32, Numel(shape))
 	for i := range d {
 		d[i] = float32((2*rng.Float64() - 1) * bound)
 	}
@@ -102,7 +102,7 @@ func uniform(rng *rand.Rand, shape []int64, bound float64) hostTensor {
 }
 
 func normal(rng *rand.Rand, shape []int64, std float64) hostTensor {
-	d := make([]float32, numel(shape))
+	d := make([]float32, Numel(shape))
 	for i := range d {
 		d[i] = float32(rng.NormFloat64() * std)
 	}

@@ -62,7 +62,8 @@ func weightShape(l Layer) []int64 {
 	return []int64{l.Out, l.In}
 }
 
-func numel(shape []int64) int64 {
+// Numel is the number of elements of a tensor of this shape.
+func Numel(shape []int64) int64 {
 	n := int64(1)
 	for _, d := range shape {
 		n *= d
@@ -77,7 +78,7 @@ func Params(a Arch) int64 {
 	Walk(a, func(_ string, l Layer, _, _ Shape) {
 		switch l.Kind {
 		case KLinear, KConv:
-			n += numel(weightShape(l))
+			n += Numel(weightShape(l))
 			if l.Bias {
 				n += l.Out
 			}
@@ -93,7 +94,7 @@ func PrunableWeights(a Arch) int64 {
 	var n int64
 	Walk(a, func(_ string, l Layer, _, _ Shape) {
 		if l.Kind == KLinear || l.Kind == KConv {
-			n += numel(weightShape(l))
+			n += Numel(weightShape(l))
 		}
 	})
 	return n

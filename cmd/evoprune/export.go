@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evoprune/evoprune/experiments"
 	"github.com/evoprune/evoprune/interop"
 	"github.com/evoprune/evoprune/results"
 )
@@ -41,7 +42,12 @@ graph's doc string and in the safetensors metadata.`,
 					return usage(fmt.Errorf("%s is not a finished run directory: %w", args[0], err))
 				}
 			}
-			files, err := interop.Export(args[0], format, out)
+			e, n, err := experiments.FinalNetwork(args[0])
+			if err != nil {
+				return err
+			}
+			defer n.Drop()
+			files, err := interop.Export(n, interop.InputOf(e.Data.Dataset, e.Data.Pad), format, out)
 			if err != nil {
 				return err
 			}
