@@ -1,6 +1,7 @@
 package interop_test
 
 import (
+	"archive/zip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,20 @@ func TestFormatsRoundTrip(t *testing.T) {
 	a := mlpArch(t)
 	ps := params(t, a)
 	dir := t.TempDir()
+	aligned := filepath.Join(dir, "aligned.pt")
+	if err := interop.WriteStateDict(aligned, ps); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.OpenReader(aligned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range z.File {
+		if off, err := f.DataOffset(); err != nil || off%64 != 0 {
+			t.Errorf("%s: data at offset %d (%v), not 64-byte aligned as PyTorch writes it", f.Name, off, err)
+		}
+	}
+	z.Close()
 	for _, f := range []string{"w.pt", "w.safetensors"} {
 		p := filepath.Join(dir, f)
 		var err error

@@ -50,6 +50,9 @@ func WriteStateDict(path string, ps []model.HostParam) error {
 			CRC32: crc32.ChecksumIEEE(data), CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(len(data))}
 		// Pad the local header's extra field so the data starts on a 64-byte
 		// boundary (30 bytes of fixed header, the name, 4 bytes of field header).
+		if err := z.Flush(); err != nil { // the zip writer buffers: count what is out
+			return err
+		}
 		pad := (64 - (cw.n+30+int64(len(h.Name))+4)%64) % 64
 		h.Extra = append([]byte{'F', 'B', byte(pad), byte(pad >> 8)}, make([]byte, pad)...)
 		w, err := z.CreateRaw(h)
