@@ -323,7 +323,7 @@ func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 	chosen := "its knee"
 	if m := p.e.Search.Fitness.MaxError; m > 0 {
 		chosen = fmt.Sprintf("its cheapest mask with validation error <= %.2f%% (best val acc %.2f%%)", 100*m, 100*res.BestScore.ValAccuracy)
-		if 1-res.BestScore.ValAccuracy > m+1e-9 {
+		if !search.WithinError(res.BestScore, m) {
 			chosen = fmt.Sprintf("its most accurate mask: none reaches validation error <= %.2f%%", 100*m)
 		}
 	}

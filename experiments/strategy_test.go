@@ -504,9 +504,10 @@ func TestParetoRunWritesTheFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, pt := range f2.Points {
-		first := 1-pt.ValAccuracy <= maxErr+1e-9
+		within := func(acc float64) bool { return search.WithinError(search.Score{ValAccuracy: acc}, maxErr) }
+		first := within(pt.ValAccuracy)
 		for _, q := range f2.Points[:i] {
-			first = first && 1-q.ValAccuracy > maxErr+1e-9
+			first = first && !within(q.ValAccuracy)
 		}
 		if pt.Chosen != first {
 			t.Errorf("max_error %.4f: point %d (val acc %.4f) chosen %v", maxErr, i, pt.ValAccuracy, pt.Chosen)

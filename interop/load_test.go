@@ -32,16 +32,24 @@ func params(t *testing.T, a model.Arch) []model.HostParam {
 	return n.HostParams()
 }
 
+// mlpStateDict writes a small MLP's parameters as a state_dict in a
+// temporary folder.
+func mlpStateDict(t *testing.T) (a model.Arch, ps []model.HostParam, dir, path string) {
+	t.Helper()
+	a = mlpArch(t)
+	ps = params(t, a)
+	dir = t.TempDir()
+	path = filepath.Join(dir, "mlp.pt")
+	if err := interop.WriteStateDict(path, ps); err != nil {
+		t.Fatal(err)
+	}
+	return a, ps, dir, path
+}
+
 // Every format reads back what was written, and a state_dict under
 // torchvision's names loads into the zoo's ResNet-18.
 func TestFormatsRoundTrip(t *testing.T) {
-	a := mlpArch(t)
-	ps := params(t, a)
-	dir := t.TempDir()
-	aligned := filepath.Join(dir, "aligned.pt")
-	if err := interop.WriteStateDict(aligned, ps); err != nil {
-		t.Fatal(err)
-	}
+	a, ps, dir, aligned := mlpStateDict(t)
 	z, err := zip.OpenReader(aligned)
 	if err != nil {
 		t.Fatal(err)
@@ -126,13 +134,7 @@ func hasName(ps []model.HostParam, k string) bool {
 
 // Bad checkpoints fail with a message that says what is wrong.
 func TestBadCheckpoints(t *testing.T) {
-	a := mlpArch(t)
-	ps := params(t, a)
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.pt")
-	if err := interop.WriteStateDict(good, ps); err != nil {
-		t.Fatal(err)
-	}
+	a, ps, dir, good := mlpStateDict(t)
 	renamed := append([]model.HostParam(nil), ps...)
 	renamed[0].Name = "features.0.weight"
 	reshaped := append([]model.HostParam(nil), ps...)

@@ -262,12 +262,16 @@ func pointsAt(ps []point, idx []int) []point {
 	return out
 }
 
+// WithinError reports whether a score's validation error is at most
+// maxError (accuracies are counts over N: a rounding margin, no ties).
+func WithinError(s Score, maxError float64) bool { return 1-s.ValAccuracy <= maxError+1e-9 }
+
 // Cheapest is the first (cheapest) member of a front sorted by cost whose
 // validation error is at most maxError; when none is, the most accurate.
 func Cheapest(front []Ranked, maxError float64) int {
 	best := 0
 	for i, f := range front {
-		if 1-f.Score.ValAccuracy <= maxError+1e-9 { // accuracies are counts over N: no rounding ties
+		if WithinError(f.Score, maxError) {
 			return i
 		}
 		if f.Score.ValAccuracy > front[best].Score.ValAccuracy {
