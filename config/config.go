@@ -123,8 +123,14 @@ type FitnessConfig struct {
 	// MaxError > 0 (pareto only) rebuilds the cheapest front point whose
 	// validation error is at most this (0.016: 1.6 %): the smallest network
 	// at a given error; 0 rebuilds the knee.
-	MaxError    float64 `yaml:"max_error,omitempty"`
-	EvalSamples int     `yaml:"eval_samples"` // 0 = the whole validation split, >=0
+	MaxError float64 `yaml:"max_error,omitempty"`
+	// Cost is what a pareto search minimises beside the error, for neuron
+	// and channel masks: flops (default), params, or latency: milliseconds
+	// per batch of latency_batch on the run's device, from a per-layer table
+	// measured at the start of the run (cached under <out>/.cache/latency).
+	Cost         string `yaml:"cost,omitempty"`
+	LatencyBatch int    `yaml:"latency_batch,omitempty"` // cost latency: batch timed (default 1)
+	EvalSamples  int    `yaml:"eval_samples"`            // 0 = the whole validation split, >=0
 	// LowSamples > 0 turns on the fidelity schedule (population searches): every
 	// mask is first scored on this many validation samples, and only the
 	// best Promote share of each population on all eval_samples.
@@ -151,4 +157,8 @@ type ReconstructConfig struct {
 	// fine-tuning: loss = (1−distill)·CE + distill·T²·KL (default 0: off).
 	Distill     float64 `yaml:"distill"`
 	Temperature float64 `yaml:"temperature"` // distillation temperature T
+	// Front > 0 (pareto only) also rebuilds, reconstructs and tests this
+	// many front points spread evenly in cost, written to front/ and
+	// front.json beside the run's chosen point.
+	Front int `yaml:"front,omitempty"`
 }

@@ -18,6 +18,7 @@ var (
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
 	Criteria      = []string{"magnitude", "activation", "taylor", "random"}
 	Objectives    = []string{"accuracy_at_sparsity", "weighted", "pareto"}
+	Costs         = []string{"flops", "params", "latency"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}
 	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}
@@ -47,6 +48,8 @@ func Allowed(path string) []string {
 		return StrategyNames(nil)
 	case "search.fitness.objective":
 		return Objectives
+	case "search.fitness.cost":
+		return Costs
 	case "reconstruct.method":
 		return Methods
 	case "reconstruct.init":

@@ -106,6 +106,10 @@ func (c *checker) search(s *SearchConfig) {
 	c.oneOf("search.fitness.objective", s.Fitness.Objective)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
 	c.within("search.fitness.max_error", s.Fitness.MaxError, 0, 1, true, false)
+	if s.Fitness.Cost != "" {
+		c.oneOf("search.fitness.cost", s.Fitness.Cost)
+	}
+	c.atLeast("search.fitness.latency_batch", s.Fitness.LatencyBatch, 0)
 	c.atLeast("search.fitness.eval_samples", s.Fitness.EvalSamples, 0)
 	c.atLeast("search.fitness.low_samples", s.Fitness.LowSamples, 0)
 	c.within("search.fitness.promote", s.Fitness.Promote, 0, 1, false, true)
@@ -116,6 +120,7 @@ func (c *checker) reconstruct(r *ReconstructConfig) {
 	c.oneOf("reconstruct.method", r.Method)
 	c.oneOf("reconstruct.init", r.Init)
 	c.atLeast("reconstruct.epochs", r.Epochs, 0)
+	c.atLeast("reconstruct.front", r.Front, 0)
 	c.atLeast("reconstruct.rewind_iteration", r.RewindIteration, 0)
 	if r.RewindIteration > 0 && r.Init != "rewind" {
 		c.failBecause("reconstruct.rewind_iteration", "reconstruct.init", "applies to init rewind, not %s", r.Init)
@@ -187,8 +192,22 @@ func (c *checker) combinations(e *Experiment) {
 		case e.Prune.TargetFLOPs != 0 || len(e.Prune.LayerSparsity) > 0:
 			c.fail("search.fitness.objective", "pareto searches every budget: drop prune.target_flops and prune.layer_sparsity")
 		}
-	} else if s.Fitness.MaxError != 0 {
-		c.failBecause("search.fitness.max_error", "search.fitness.objective", "chooses a point of the pareto front: only with objective pareto")
+		if s.Fitness.Cost != "" && s.Fitness.Cost != "flops" && e.Prune.Granularity == "weight" {
+			c.failBecause("search.fitness.cost", "prune.granularity", "weight masks are measured by the share of weights kept: %s costs need neuron or channel granularity", s.Fitness.Cost)
+		}
+	} else {
+		if s.Fitness.MaxError != 0 {
+			c.failBecause("search.fitness.max_error", "search.fitness.objective", "chooses a point of the pareto front: only with objective pareto")
+		}
+		if s.Fitness.Cost != "" {
+			c.failBecause("search.fitness.cost", "search.fitness.objective", "is what the pareto front trades against accuracy: only with objective pareto (budgets: prune.target_sparsity or prune.target_flops)")
+		}
+	}
+	if e.Reconstruct.Front != 0 && s.Fitness.Objective != "pareto" {
+		c.failBecause("reconstruct.front", "search.fitness.objective", "picks points of the pareto front: only with objective pareto")
+	}
+	if s.Fitness.LatencyBatch != 0 && s.Fitness.Cost != "latency" {
+		c.failBecause("search.fitness.latency_batch", "search.fitness.cost", "is the batch a latency cost is timed at: only with cost latency")
 	}
 	if len(e.Prune.LayerSparsity) > 0 && known && !strategy.LayerSparsity {
 		c.failBecause("prune.layer_sparsity", "search.algorithm", "per-layer sparsities fix the allocation: they apply to %s, not %s",

@@ -154,6 +154,15 @@ func Run(e *config.Experiment, o RunOptions) (out *Outcome, err error) {
 		return nil, p.fail(err)
 	}
 	p.report("final", finalM)
+	if mask.front != nil && p.e.Reconstruct.Front > 0 {
+		p.step("front")
+		t, eval := time.Now(), p.secs.Evaluate
+		if err := p.frontRuns(dense, mask, splits); err != nil {
+			return nil, p.fail(err)
+		}
+		p.secs.Evaluate = eval // the front's metrics count in its own stage
+		p.secs.Front = time.Since(t).Seconds()
+	}
 
 	p.step("latency")
 	t = time.Now()

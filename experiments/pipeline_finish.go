@@ -215,9 +215,13 @@ func (p *pipeline) summary(r *results.Run) {
 	}
 	t.Render()
 	s := r.Seconds
-	other := s.Total - s.Train - s.Search - s.Rebuild - s.Finetune - s.Latency - s.Evaluate
-	p.printf("rebuild max abs diff %.3g; seconds: train %.1f, search %.1f, rebuild %.1f, finetune %.1f, latency %.1f, evaluate %.1f, other %.1f, total %.1f\n",
-		r.RebuildMaxAbsDiff, s.Train, s.Search, s.Rebuild, s.Finetune, s.Latency, s.Evaluate, other, s.Total)
+	other := s.Total - s.Train - s.Search - s.Rebuild - s.Finetune - s.Front - s.Latency - s.Evaluate
+	front := ""
+	if s.Front > 0 {
+		front = fmt.Sprintf(", front %.1f", s.Front)
+	}
+	p.printf("rebuild max abs diff %.3g; seconds: train %.1f, search %.1f, rebuild %.1f, finetune %.1f%s, latency %.1f, evaluate %.1f, other %.1f, total %.1f\n",
+		r.RebuildMaxAbsDiff, s.Train, s.Search, s.Rebuild, s.Finetune, front, s.Latency, s.Evaluate, other, s.Total)
 	p.printf("run: %s\n", p.dir.Path)
 }
 

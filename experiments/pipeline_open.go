@@ -15,6 +15,7 @@ import (
 	"github.com/evoprune/evoprune/internal/torchrt"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
+	"github.com/evoprune/evoprune/search"
 )
 
 // pipeline is the state one run carries between its steps.
@@ -104,10 +105,23 @@ func (p *pipeline) start() error {
 			return err
 		}
 	}
-	p.printf("run %s: %s on %s, %s granularity, %s search, target sparsity %.2f, device %s, %d threads, seed %d\n",
+	p.printf("run %s: %s on %s, %s granularity, %s search, %s, device %s, %d threads, seed %d\n",
 		filepath.Base(p.dir.Path), e.Model.Arch, e.Data.Dataset, e.Prune.Granularity, e.Search.Algorithm,
-		e.Prune.TargetSparsity, model.DeviceName(p.dev), torchrt.Threads(), e.Seed)
+		budget(e), model.DeviceName(p.dev), torchrt.Threads(), e.Seed)
 	return nil
+}
+
+// budget says what the run searches for, as its header prints it.
+func budget(e *config.Experiment) string {
+	switch {
+	case e.Search.Fitness.Objective == search.Pareto && e.Search.Fitness.MaxError > 0:
+		return fmt.Sprintf("the cheapest front point with validation error <= %.4g", e.Search.Fitness.MaxError)
+	case e.Search.Fitness.Objective == search.Pareto:
+		return "accuracy-vs-cost front"
+	case e.Prune.TargetFLOPs > 0:
+		return fmt.Sprintf("target FLOPs removed %.2f", e.Prune.TargetFLOPs)
+	}
+	return fmt.Sprintf("target sparsity %.2f", e.Prune.TargetSparsity)
 }
 
 func (p *pipeline) printf(format string, args ...any) {

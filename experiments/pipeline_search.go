@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,6 +32,7 @@ type prunedMask struct {
 	// weights, when a strategy retrained the network (iterative pruning),
 	// replace the dense network's as the ones the mask applies to.
 	weights *model.Net
+	front   []search.Ranked // a pareto search's front, cheapest first
 }
 
 // granularity maps prune.granularity onto what a mask covers.
@@ -83,8 +85,10 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 		}
 	}
 	pareto := p.e.Search.Fitness.Objective == search.Pareto
-	if pareto && kind == fitness.Units { // the front is over FLOPs
-		space.Cost = fitness.FLOPsCost(dense.Arch, groups)
+	if pareto && kind == fitness.Units {
+		if space.Cost, err = p.frontCost(dense, groups); err != nil {
+			return nil, err
+		}
 	}
 	st, ok := strategy.Lookup(p.e.Search.Algorithm)
 	if !ok {
@@ -127,7 +131,11 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	}
 	p.printf("search: done in %.1fs, %d evaluations, best val acc %.2f%%, kept %d of %d\n",
 		p.secs.Search, res.Evaluations, 100*res.BestScore.ValAccuracy, res.Best.Count(), space.N())
-	return &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best, weights: found.Weights}, nil
+	pm := &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best, weights: found.Weights}
+	if pareto {
+		pm.front = res.HallOfFame
+	}
+	return pm, nil
 }
 
 func (p *pipeline) checkpointPath() string {
@@ -302,23 +310,50 @@ func (p *pipeline) evaluators(dense *model.Net, kind fitness.Granularity, groups
 	}
 }
 
+// frontCost is the cost a pareto search over unit masks trades against
+// accuracy (search.fitness.cost).
+func (p *pipeline) frontCost(dense *model.Net, groups []*model.Group) (*search.Cost, error) {
+	switch p.e.Search.Fitness.Cost {
+	case fitness.CostParams:
+		return fitness.ParamsCost(dense.Arch, groups), nil
+	case fitness.CostLatency:
+		batch := max(p.e.Search.Fitness.LatencyBatch, 1)
+		c, tab, cached, err := fitness.LatencyCost(dense.Arch, groups, batch, dense.Device, filepath.Join(p.o.Out, ".cache", "latency"))
+		if err != nil {
+			return nil, err
+		}
+		how := fmt.Sprintf("timed in %.1fs", tab.Seconds)
+		if cached {
+			how = "cached"
+		}
+		worst := 0.0
+		for _, l := range tab.Layers {
+			worst = max(worst, l.MaxError)
+		}
+		counts := make([]int, len(groups))
+		for i, g := range groups {
+			counts[i] = int(g.Size)
+		}
+		p.printf("search: latency cost of %d conv / linear layers at batch %d on %s, %d threads (%s; fits within %.0f%% of each layer's full-width time): dense %.3f ms, measured whole network %.3f ms\n",
+			len(tab.Layers), batch, tab.Device, tab.Threads, how, 100*worst, c.Of(counts), model.Latency(dense, batch, 21))
+		return c, nil
+	}
+	return fitness.FLOPsCost(dense.Arch, groups), nil
+}
+
 // writeFront writes pareto.json: the search's front, cheapest first, with
 // the chosen mask (the knee, or the cheapest within max_error) marked.
 func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 	f := results.Front{Cost: "density"}
 	if space.Cost != nil {
-		f.Cost = "flops"
+		f.Cost = cmp.Or(p.e.Search.Fitness.Cost, fitness.CostFLOPs)
+		f.DenseCost = space.DenseCost()
 	}
 	for _, seg := range space.Segments {
 		f.Layers = append(f.Layers, seg.Name)
 	}
 	for _, r := range res.HallOfFame {
-		pt := results.FrontPoint{ValAccuracy: r.Score.ValAccuracy, ValLoss: r.Score.Loss, Density: r.Mask.Density(),
-			Kept: space.Counts(r.Mask), Chosen: r.Mask.Equal(res.Best)}
-		if space.Cost != nil {
-			pt.FLOPs = int64(math.Round(space.CostOf(r.Mask)))
-		}
-		f.Points = append(f.Points, pt)
+		f.Points = append(f.Points, p.frontPoint(space, r, r.Mask.Equal(res.Best)))
 	}
 	chosen := "its knee"
 	if m := p.e.Search.Fitness.MaxError; m > 0 {
@@ -329,6 +364,19 @@ func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 	}
 	p.printf("search: pareto front of %d masks written to %s; rebuilding %s\n", len(f.Points), results.ParetoFile, chosen)
 	return p.dir.WriteFront(f)
+}
+
+// frontPoint is r as pareto.json lists it.
+func (p *pipeline) frontPoint(space search.Space, r search.Ranked, chosen bool) results.FrontPoint {
+	pt := results.FrontPoint{ValAccuracy: r.Score.ValAccuracy, ValLoss: r.Score.Loss, Density: r.Mask.Density(),
+		Kept: space.Counts(r.Mask), Chosen: chosen}
+	if space.Cost != nil {
+		pt.Cost = space.CostOf(r.Mask)
+		if cmp.Or(p.e.Search.Fitness.Cost, fitness.CostFLOPs) == fitness.CostFLOPs {
+			pt.FLOPs = int64(math.Round(pt.Cost))
+		}
+	}
+	return pt
 }
 
 // calibration are the training batches adaptive BN re-estimates batch-norm

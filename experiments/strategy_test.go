@@ -517,3 +517,90 @@ func TestParetoRunWritesTheFront(t *testing.T) {
 	strategyFails(t, "the pareto front is searched by genetic, not random", "search.fitness.objective=pareto", "search.algorithm=random")
 	strategyFails(t, "pareto searches every budget", "search.fitness.objective=pareto", "prune.target_flops=0.5")
 }
+
+// A front over parameters or latency is written in that cost, with the
+// dense network's beside it; the latency table is cached per run output.
+func TestParetoCosts(t *testing.T) {
+	for _, cost := range []string{"params", "latency"} {
+		o, out := strategyRun(t, "search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16",
+			"search.generations=4", "search.fitness.cost="+cost)
+		f, err := results.ReadFront(o.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Cost != cost || f.DenseCost <= 0 || len(f.Points) < 4 {
+			t.Fatalf("%s: front cost %q, dense %.4g, %d points", cost, f.Cost, f.DenseCost, len(f.Points))
+		}
+		for i, pt := range f.Points {
+			if pt.Cost <= 0 || pt.Cost > f.DenseCost || pt.FLOPs != 0 || i > 0 && pt.Cost < f.Points[i-1].Cost {
+				t.Errorf("%s: point %d costs %.4g (dense %.4g, FLOPs %d)", cost, i, pt.Cost, f.DenseCost, pt.FLOPs)
+			}
+		}
+		// The chosen point is the final network: for params, its conv /
+		// linear weights (the final network's parameters less its biases).
+		for _, pt := range f.Points {
+			a := o.Run.Final.Architecture
+			if pt.Chosen && cost == "params" && int64(pt.Cost) != o.Run.Final.Params-a[1]-a[2]-a[3] {
+				t.Errorf("chosen point %.0f weights, final network %d parameters %v", pt.Cost, o.Run.Final.Params, a)
+			}
+		}
+		if cost == "latency" {
+			if tables, _ := filepath.Glob(filepath.Join(out, ".cache", "latency", "*.json")); len(tables) != 1 {
+				t.Errorf("latency tables cached: %v", tables)
+			}
+		}
+	}
+	strategyFails(t, "only with objective pareto", "search.fitness.cost=latency")
+	strategyFails(t, "need neuron or channel granularity", "search.fitness.objective=pareto", "search.fitness.cost=latency",
+		"prune.granularity=weight", "prune.target_sparsity=0.5")
+	strategyFails(t, "only with cost latency", "search.fitness.objective=pareto", "search.fitness.latency_batch=8")
+}
+
+// reconstruct.front rebuilds, fine-tunes and tests points spread along the
+// front, each in its own directory, none of them taken for a run.
+func TestFrontPointsAreReconstructed(t *testing.T) {
+	o, out := strategyRun(t, "search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16",
+		"search.generations=4", "reconstruct.front=3", "reconstruct.epochs=1")
+	var runs []results.FrontRun
+	b, err := os.ReadFile(filepath.Join(o.Dir, results.FrontFile))
+	if err == nil {
+		err = json.Unmarshal(b, &runs)
+	}
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("front.json: %d points, %v", len(runs), err)
+	}
+	for i, r := range runs {
+		if i > 0 && r.Point.FLOPs <= runs[i-1].Point.FLOPs {
+			t.Errorf("point %d at %d FLOPs after %d", i, r.Point.FLOPs, runs[i-1].Point.FLOPs)
+		}
+		a := r.Final.Architecture
+		if int(a[1]) != r.Point.Kept[0] || int(a[2]) != r.Point.Kept[1] || r.Final.FLOPs != r.Point.FLOPs || r.Final.Accuracy <= 0.2 {
+			t.Errorf("point %d keeps %v at %d FLOPs; its network is %v at %d FLOPs, test acc %.4f", i, r.Point.Kept, r.Point.FLOPs, a, r.Final.FLOPs, r.Final.Accuracy)
+		}
+		for _, f := range []string{results.ModelFile, results.ArchFile, results.FrontPointFile} {
+			if _, err := os.Stat(filepath.Join(o.Dir, r.Dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if o.Run.Seconds.Front <= 0 {
+		t.Errorf("front stage %.2f s", o.Run.Seconds.Front)
+	}
+	found, _, err := results.FindRuns(out)
+	if err != nil || len(found) != 1 {
+		t.Errorf("FindRuns: %d runs, %v", len(found), err)
+	}
+	strategyFails(t, "only with objective pareto", "reconstruct.front=2")
+}
+
+func TestSpread(t *testing.T) {
+	costs := []float64{1, 2, 3, 10, 11, 20}
+	for _, c := range []struct {
+		n    int
+		want []int
+	}{{1, []int{0}}, {2, []int{0, 5}}, {3, []int{0, 3, 5}}, {6, []int{0, 1, 2, 3, 4, 5}}, {9, []int{0, 1, 2, 3, 4, 5}}} {
+		if got := spread(costs, c.n); !slices.Equal(got, c.want) {
+			t.Errorf("spread(%d) = %v, want %v", c.n, got, c.want)
+		}
+	}
+}

@@ -7,11 +7,26 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
-// FLOPsCost is the cost model of unit masks over groups: the FLOPs
-// (model.FLOPs) of the network such a mask rebuilds. Each conv or linear
-// layer costs 2·k²·H·W (conv; 2 for linear) per pair of kept input and
-// output units; its inputs and outputs are a group's kept units or fixed.
-func FLOPsCost(a model.Arch, groups []*model.Group) *search.Cost {
+// The costs a pareto search can minimise (search.fitness.cost).
+const (
+	CostFLOPs   = "flops"
+	CostParams  = "params"
+	CostLatency = "latency"
+)
+
+// layerTerm is one conv or linear layer as a cost term (Factor unset) with
+// what timing it needs.
+type layerTerm struct {
+	search.CostTerm
+	layer model.Layer
+	in    model.Shape
+	out   model.Shape
+}
+
+// layerTerms are a's conv and linear layers as bilinear cost terms over
+// groups: each reads a group's kept units (times Repeat after a flatten) or
+// its fixed inputs, and writes a group's kept units or its fixed outputs.
+func layerTerms(a model.Arch, groups []*model.Group) []layerTerm {
 	type use struct {
 		group  int
 		repeat int64
@@ -25,26 +40,51 @@ func FLOPsCost(a model.Arch, groups []*model.Group) *search.Cost {
 			in[c.Path] = use{i, c.Repeat}
 		}
 	}
-	c := &search.Cost{}
-	model.Walk(a, func(path string, l model.Layer, _, o model.Shape) {
-		var factor float64
-		switch l.Kind {
-		case model.KLinear:
-			factor = 2
-		case model.KConv:
-			factor = float64(2 * l.Kernel * l.Kernel * o[1] * o[2])
-		default:
+	var terms []layerTerm
+	model.Walk(a, func(path string, l model.Layer, i, o model.Shape) {
+		if l.Kind != model.KLinear && l.Kind != model.KConv {
 			return
 		}
-		t := search.CostTerm{In: -1, Out: -1, InFixed: float64(l.In), OutFixed: float64(l.Out), Factor: factor}
+		t := search.CostTerm{In: -1, Out: -1, InFixed: float64(l.In), OutFixed: float64(l.Out)}
 		if g, ok := out[path]; ok {
 			t.Out = g
 		}
 		if u, ok := in[path]; ok {
 			t.In, t.InRepeat = u.group, float64(u.repeat)
 		}
-		c.Terms = append(c.Terms, t)
+		terms = append(terms, layerTerm{CostTerm: t, layer: l, in: i, out: o})
 	})
+	return terms
+}
+
+// FLOPsCost is the cost model of unit masks over groups: the FLOPs
+// (model.FLOPs) of the network such a mask rebuilds. Each conv or linear
+// layer costs 2·k²·H·W (conv; 2 for linear) per pair of kept input and
+// output units.
+func FLOPsCost(a model.Arch, groups []*model.Group) *search.Cost {
+	c := &search.Cost{}
+	for _, t := range layerTerms(a, groups) {
+		t.Factor = 2
+		if t.layer.Kind == model.KConv {
+			t.Factor = float64(2 * t.layer.Kernel * t.layer.Kernel * t.out[1] * t.out[2])
+		}
+		c.Terms = append(c.Terms, t.CostTerm)
+	}
+	return c
+}
+
+// ParamsCost is the weights of the conv and linear layers of the network a
+// unit mask rebuilds (k² per pair of units for a conv, 1 for a linear layer;
+// biases and batch norm, a few per unit, are left out).
+func ParamsCost(a model.Arch, groups []*model.Group) *search.Cost {
+	c := &search.Cost{}
+	for _, t := range layerTerms(a, groups) {
+		t.Factor = 1
+		if t.layer.Kind == model.KConv {
+			t.Factor = float64(t.layer.Kernel * t.layer.Kernel)
+		}
+		c.Terms = append(c.Terms, t.CostTerm)
+	}
 	return c
 }
 

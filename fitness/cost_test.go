@@ -10,8 +10,8 @@ import (
 	"github.com/evoprune/evoprune/search"
 )
 
-// The cost model's FLOPs of a unit mask are those of the network the mask
-// rebuilds, for every kind of network.
+// The cost models' FLOPs and weights of a unit mask are those of the
+// network the mask rebuilds, for every kind of network.
 func TestFLOPsCostIsTheRebuiltNetworks(t *testing.T) {
 	for _, s := range []model.Spec{
 		{Arch: "lenet300-100", Input: [3]int64{1, 28, 28}, Classes: 10},
@@ -55,8 +55,27 @@ func TestFLOPsCostIsTheRebuiltNetworks(t *testing.T) {
 			if got, want := sp.CostOf(m), float64(model.FLOPs(r.Arch)); got != want {
 				t.Errorf("%s: cost %.0f, rebuilt FLOPs %.0f", s.Arch, got, want)
 			}
+			params := sp
+			params.Cost = ParamsCost(a, groups)
+			if got, want := params.CostOf(m), float64(weights(r.Arch)); got != want {
+				t.Errorf("%s: params cost %.0f, rebuilt conv / linear weights %.0f", s.Arch, got, want)
+			}
 			r.Drop()
 		}
 		n.Drop()
 	}
+}
+
+// weights counts the conv and linear weights of a (no biases).
+func weights(a model.Arch) int64 {
+	var n int64
+	model.Walk(a, func(_ string, l model.Layer, _, _ model.Shape) {
+		switch l.Kind {
+		case model.KLinear:
+			n += l.In * l.Out
+		case model.KConv:
+			n += l.In * l.Out * l.Kernel * l.Kernel
+		}
+	})
+	return n
 }

@@ -42,7 +42,7 @@ func (n *Net) Count() Counts {
 // timed runs per network beyond which slow networks get fewer.
 const (
 	latencyMinRuns = 3
-	latencyBudget  = 4.0
+	latencyBudget  = 1.5
 )
 
 // Latency is the median forward time in milliseconds of a batch of the

@@ -34,8 +34,9 @@ type Seconds struct {
 	Search   float64 `json:"search"`
 	Rebuild  float64 `json:"rebuild"`
 	Finetune float64 `json:"finetune"`
-	Latency  float64 `json:"latency"`  // latency of the dense, masked and final networks
-	Evaluate float64 `json:"evaluate"` // test and validation metrics of the three networks
+	Latency  float64 `json:"latency"`         // latency of the dense, masked and final networks
+	Evaluate float64 `json:"evaluate"`        // test and validation metrics of the three networks
+	Front    float64 `json:"front,omitempty"` // rebuilding and reconstructing reconstruct.front points, their metrics included
 	Total    float64 `json:"total"`
 }
 

@@ -19,7 +19,8 @@ const ParetoFile = "pareto.json"
 type FrontPoint struct {
 	ValAccuracy float64 `json:"val_accuracy"`
 	ValLoss     float64 `json:"val_loss"`
-	FLOPs       int64   `json:"flops,omitempty"`  // of the rebuilt network (unit granularities)
+	FLOPs       int64   `json:"flops,omitempty"`  // of the rebuilt network (unit granularities, cost flops)
+	Cost        float64 `json:"cost,omitempty"`   // in the front's cost (unit granularities)
 	Density     float64 `json:"density"`          // share of prunable slots kept
 	Kept        []int   `json:"kept"`             // kept slots per prunable layer
 	Chosen      bool    `json:"chosen,omitempty"` // the mask the run rebuilt (the knee, or the cheapest within max_error)
@@ -27,9 +28,26 @@ type FrontPoint struct {
 
 // Front is the content of pareto.json.
 type Front struct {
-	Cost   string       `json:"cost"` // what the front minimises: flops or density
-	Layers []string     `json:"layers"`
-	Points []FrontPoint `json:"points"`
+	Cost      string       `json:"cost"`                 // what the front minimises: flops, params, latency (ms) or density
+	DenseCost float64      `json:"dense_cost,omitempty"` // the dense network's, in the same unit
+	Layers    []string     `json:"layers"`
+	Points    []FrontPoint `json:"points"`
+}
+
+// FrontFile lists the front points a run rebuilt and reconstructed besides
+// its chosen one (reconstruct.front); each one's network is in FrontDir/NN.
+const (
+	FrontFile      = "front.json"
+	FrontDir       = "front"
+	FrontPointFile = "point.json" // in FrontDir/NN: the point's final metrics
+)
+
+// FrontRun is one such point: its front entry (validation accuracy before
+// reconstruction) and its final network's metrics.
+type FrontRun struct {
+	Dir   string     `json:"dir"`
+	Point FrontPoint `json:"point"`
+	Final Metrics    `json:"final"`
 }
 
 // WriteFront writes pareto.json atomically.
@@ -49,14 +67,17 @@ func ReadFront(dir string) (*Front, error) {
 func PlotFronts(fronts map[string]*Front, dense map[string]int64, path string) error {
 	p := plot.New()
 	p.Title.Text = "Pareto fronts (validation accuracy)"
-	p.X.Label.Text = "FLOPs kept (%; weight granularity: weights kept)"
+	p.X.Label.Text = costLabel(fronts)
 	p.Y.Label.Text = "validation accuracy (%)"
 	for i, label := range sortedNames(fronts) {
 		f := fronts[label]
 		var pts, knee plotter.XYs
 		for _, pt := range f.Points {
 			x := 100 * pt.Density
-			if f.Cost == "flops" && dense[label] > 0 {
+			switch {
+			case pt.Cost > 0 && f.DenseCost > 0:
+				x = 100 * pt.Cost / f.DenseCost
+			case f.Cost == "flops" && dense[label] > 0: // fronts written before dense_cost
 				x = 100 * float64(pt.FLOPs) / float64(dense[label])
 			}
 			pts = append(pts, plotter.XY{X: x, Y: 100 * pt.ValAccuracy})
@@ -87,4 +108,19 @@ func PlotFronts(fronts map[string]*Front, dense map[string]int64, path string) e
 	p.Legend.Left = false
 	p.Add(plotter.NewGrid())
 	return save(p, path)
+}
+
+// costLabel names the x axis after the fronts' cost, when they share one.
+func costLabel(fronts map[string]*Front) string {
+	labels := map[string]string{"flops": "FLOPs kept (%)", "params": "parameters kept (%)",
+		"latency": "latency (% of the dense network's)", "density": "weights kept (%)"}
+	label := ""
+	for _, f := range fronts {
+		l, ok := labels[f.Cost]
+		if !ok || label != "" && l != label {
+			return "cost kept (%; FLOPs, parameters, latency or weights)"
+		}
+		label = l
+	}
+	return label
 }
