@@ -13,7 +13,7 @@ import (
 // a list of seeds.
 type Sweep struct {
 	Base  string           // path of the base experiment, relative to the sweep file's folder
-	Grid  map[string][]any // key path -> values, e.g. "train.lr": [0.001, 0.01]
+	Grid  map[string][]any // key path -> values, e.g. "train.lr": [0.001, 0.01]; linked keys "a, b" -> [[a1, b1], ...]
 	Seeds []int64          // empty: the base experiment's seed
 }
 
@@ -30,7 +30,8 @@ const maxTrials = 100000
 
 // gridKey is one grid entry with the nodes of its values.
 type gridKey struct {
-	path   string
+	path   string   // as written: one key path, or several joined by commas
+	paths  []string // the key paths it sets
 	key    *yaml.Node
 	values []*yaml.Node
 }

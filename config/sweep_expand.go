@@ -37,8 +37,14 @@ func expand(sweepFile, baseFile string, baseSrc []byte, grid []gridKey, seeds []
 		var over []string
 		for k, g := range grid {
 			v := g.values[idx[k]]
-			s.override(strings.Split(g.path, "."), v, origin{file: sweepFile, line: v.Line, col: v.Column})
-			over = append(over, g.path+"="+render(v))
+			vs := []*yaml.Node{v}
+			if len(g.paths) > 1 {
+				vs = deref(v).Content
+			}
+			for i, path := range g.paths {
+				s.override(strings.Split(path, "."), vs[i], origin{file: sweepFile, line: vs[i].Line, col: vs[i].Column})
+				over = append(over, path+"="+render(vs[i]))
+			}
 		}
 		if len(seeds) > 0 {
 			sv := seeds[n%len(seeds)]

@@ -82,23 +82,38 @@ func (p *sweepParser) grid(n *yaml.Node, at origin, sw *Sweep) []gridKey {
 	seen := map[string]bool{}
 	for _, kv := range pairs(n, 0) {
 		path, kAt := kv.key.Value, p.at(kv.key)
-		if _, bad, msg := resolvePath(path); msg != "" {
-			p.errs.add(kAt.fail(bad, "%s", msg))
+		// "a.b, c.d" links keys: each value is a list with one entry per key.
+		var paths []string
+		ok := true
+		for _, q := range strings.Split(path, ",") {
+			q = strings.TrimSpace(q)
+			if _, bad, msg := resolvePath(q); msg != "" {
+				p.errs.add(kAt.fail(bad, "%s", msg))
+				ok = false
+			} else if seen[q] {
+				p.errs.add(kAt.fail(q, "duplicate grid key"))
+				ok = false
+			}
+			seen[q] = true
+			paths = append(paths, q)
+		}
+		if !ok {
 			continue
 		}
-		if seen[path] {
-			p.errs.add(kAt.fail(path, "duplicate grid key"))
-			continue
-		}
-		seen[path] = true
 		vals := deref(kv.val)
 		if vals.Kind != yaml.SequenceNode || len(vals.Content) == 0 {
 			p.errs.add(kAt.fail(path, "must be a non-empty list of values, got %s", describe(vals)))
 			continue
 		}
-		g := gridKey{path: path, key: kv.key}
+		g := gridKey{path: path, paths: paths, key: kv.key}
 		rendered := map[string]bool{}
 		for _, v := range vals.Content {
+			if len(paths) > 1 {
+				if t := deref(v); t.Kind != yaml.SequenceNode || len(t.Content) != len(paths) {
+					p.errs.add(p.at(v).fail(path, "must be a list of %d values, one per key, got %s", len(paths), describe(t)))
+					continue
+				}
+			}
 			r := render(v)
 			if rendered[r] {
 				p.errs.add(p.at(v).fail(path, "duplicate value %s", r))

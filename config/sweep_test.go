@@ -135,6 +135,42 @@ func TestSweepErrors(t *testing.T) {
 	}
 }
 
+// Keys joined by commas vary together: one trial per tuple, not the
+// product, and each key's override is listed as if set alone.
+func TestSweepLinkedKeys(t *testing.T) {
+	path := writeSweep(t, "base: base.yaml\ngrid:\n  search.algorithm, prune.criterion:\n"+
+		"    - [genetic, magnitude]\n    - [random, taylor]\n  search.population: [8, 12]\nseeds: [1, 2]\n")
+	sw, trials, err := config.LoadSweep(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sw.Grid["search.algorithm, prune.criterion"]; !reflect.DeepEqual(got, []any{[]any{"genetic", "magnitude"}, []any{"random", "taylor"}}) {
+		t.Errorf("grid = %v", sw.Grid)
+	}
+	if len(trials) != 8 {
+		t.Fatalf("%d trials, want 2 tuples x 2 populations x 2 seeds = 8", len(trials))
+	}
+	want := []string{"search.algorithm=random", "prune.criterion=taylor", "search.population=8", "seed=1"}
+	if tr := trials[4]; !reflect.DeepEqual(tr.Overrides, want) || tr.Experiment.Search.Algorithm != "random" ||
+		tr.Experiment.Prune.Criterion != "taylor" || tr.Experiment.Search.Population != 8 {
+		t.Errorf("trial 4: %v, want %v", tr.Overrides, want)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"base: base.yaml\ngrid:\n  search.algorithm, prune.criterion: [[genetic], [random, taylor]]\n",
+			"S:3:39: search.algorithm, prune.criterion: must be a list of 2 values, one per key, got a list"},
+		{"base: base.yaml\ngrid:\n  search.algorithm, prune.critrion: [[genetic, taylor]]\n",
+			"S:3:3: prune.critrion: unknown key"},
+		{"base: base.yaml\ngrid:\n  search.algorithm, search.algorithm: [[genetic, random]]\n",
+			"S:3:3: search.algorithm: duplicate grid key"},
+	} {
+		p := writeSweep(t, c.src)
+		_, _, err := config.LoadSweep(p)
+		if err == nil || !strings.Contains(err.Error(), strings.ReplaceAll(c.want, "S:", p+":")) {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
 func TestSweepBaseErrorsNameBaseFile(t *testing.T) {
 	path := writeSweep(t, "base: base.yaml\ngrid: {search.generations: [1, 2]}\n")
 	base := filepath.Join(filepath.Dir(path), "base.yaml")

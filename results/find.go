@@ -11,7 +11,7 @@ import (
 // from. With no dirs it searches the current directory. A run reached
 // through two of the dirs is listed once. A metrics.json that cannot be
 // read is an error naming the file. Runs that share a group key but not
-// their configuration get a Variant (setVariants).
+// their configuration get a Variant (SetVariants).
 func FindRuns(dirs ...string) ([]*Run, []string, error) {
 	if len(dirs) == 0 {
 		dirs = []string{"."}
@@ -47,6 +47,6 @@ func FindRuns(dirs ...string) ([]*Run, []string, error) {
 			return nil, nil, fmt.Errorf("find runs in %s: %w", root, err)
 		}
 	}
-	setVariants(runs, runDirs)
+	SetVariants(runs, runDirs)
 	return runs, runDirs, nil
 }

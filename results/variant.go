@@ -15,12 +15,14 @@ import (
 // ran, and the name.
 var variantIgnored = map[string]bool{"name": true, "seed": true, "device": true, "threads": true}
 
-// setVariants labels runs that share a group key (dataset, model,
+// SetVariants labels runs that share a group key (dataset, model,
 // granularity, algorithm, target) but were configured differently, e.g. a
 // sweep over reconstruct.method: each run's Variant lists, as "key=value",
-// the settings of its resolved config.yaml that differ within that group.
-// Runs whose config.yaml cannot be read are left unlabelled.
-func setVariants(runs []*Run, dirs []string) {
+// the settings of its resolved config.yaml that differ within that group,
+// less the ignore keys (e.g. model.checkpoint when some runs load the dense
+// model the others trained and cached). Runs whose config.yaml cannot be
+// read are left unlabelled. FindRuns calls it with no ignore keys.
+func SetVariants(runs []*Run, dirs []string, ignore ...string) {
 	type entry struct {
 		run  *Run
 		conf map[string]string
@@ -39,7 +41,7 @@ func setVariants(runs []*Run, dirs []string) {
 		differ := map[string]bool{}
 		for _, e := range es[1:] {
 			for key := range union(e.conf, es[0].conf) {
-				if !variantIgnored[key] && e.conf[key] != es[0].conf[key] {
+				if !variantIgnored[key] && !slices.Contains(ignore, key) && e.conf[key] != es[0].conf[key] {
 					differ[key] = true
 				}
 			}

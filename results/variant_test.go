@@ -39,3 +39,26 @@ func TestFindRunsSeparatesVariants(t *testing.T) {
 		t.Errorf("first group %q, mean accuracy %.4f (want finetune, 0.925)", g.Variant, g.Accuracy.Mean)
 	}
 }
+
+// Ignored keys do not split a group: runs that load a checkpoint group with
+// the run that trained it.
+func TestSetVariantsIgnore(t *testing.T) {
+	root := t.TempDir()
+	for i, ck := range []string{"", "runs/.cache/dense/x/model.ot", "runs/.cache/dense/x/model.ot"} {
+		dir := filepath.Join(root, fmt.Sprintf("t%d", i))
+		mustRun(t, os.MkdirAll(dir, 0o755))
+		d := &RunDir{Path: dir}
+		mustRun(t, d.WriteMetrics(sampleRun("e", int64(i+1), 0.9, 2)))
+		conf := fmt.Sprintf("name: e\nseed: %d\nmodel:\n  arch: lenet300-100\n  checkpoint: %q\n", i+1, ck)
+		mustRun(t, os.WriteFile(filepath.Join(dir, ConfigFile), []byte(conf), 0o644))
+	}
+	runs, dirs, err := FindRuns(root)
+	mustRun(t, err)
+	if g := Group(runs); len(g) != 2 {
+		t.Fatalf("without ignore: %d groups, want 2", len(g))
+	}
+	SetVariants(runs, dirs, "model.checkpoint")
+	if g := Group(runs); len(g) != 1 || g[0].N != 3 || g[0].Variant != "" {
+		t.Fatalf("ignoring model.checkpoint: %+v", g)
+	}
+}
