@@ -158,7 +158,7 @@ type ReconstructConfig struct {
 	Distill     float64 `yaml:"distill"`
 	Temperature float64 `yaml:"temperature"` // distillation temperature T
 	// Front > 0 (pareto only) also rebuilds, reconstructs and tests this
-	// many front points spread evenly in cost, written to front/ and
-	// front.json beside the run's chosen point.
+	// many front points costlier than the run's chosen one, spread evenly
+	// in cost up to the most accurate, written to front/ and front.json.
 	Front int `yaml:"front,omitempty"`
 }

@@ -49,22 +49,32 @@ func spread(costs []float64, n int) []int {
 }
 
 // frontRuns rebuilds, reconstructs and tests reconstruct.front points of a
-// pareto search's front as the run's chosen point was, writing each network
+// pareto search's front, spread from the run's chosen point to its most
+// accurate, as the chosen point was, writing each network
 // to front/NN and the table to front.json. A point whose directory holds its
 // metrics already (a resumed run) is read back, not redone.
 func (p *pipeline) frontRuns(dense *model.Net, m *prunedMask, s *splits) error {
-	costs := make([]float64, len(m.front))
-	for i, r := range m.front {
-		costs[i] = m.space.CostOf(r.Mask)
+	// The points costlier than the chosen one: the cheaper ones are less
+	// accurate than it (it is the knee, or the cheapest within max_error).
+	cost := func(mk search.Mask) float64 {
 		if m.space.Cost == nil {
-			costs[i] = r.Mask.Density()
+			return mk.Density()
+		}
+		return m.space.CostOf(mk)
+	}
+	var above []search.Ranked
+	var costs []float64
+	for _, r := range m.front {
+		if c := cost(r.Mask); c > cost(m.bits) {
+			above = append(above, r)
+			costs = append(costs, c)
 		}
 	}
 	picks := spread(costs, p.e.Reconstruct.Front)
 	var runs []results.FrontRun
 	for k, i := range picks {
-		r := m.front[i]
-		fr := results.FrontRun{Dir: filepath.Join(results.FrontDir, fmt.Sprintf("%02d", k)), Point: p.frontPoint(m.space, r, r.Mask.Equal(m.bits))}
+		r := above[i]
+		fr := results.FrontRun{Dir: filepath.Join(results.FrontDir, fmt.Sprintf("%02d", k)), Point: p.frontPoint(m.space, r, false)}
 		dir := p.dir.File(fr.Dir)
 		// Not metrics.json: a front point is not a run for FindRuns.
 		done := filepath.Join(dir, results.FrontPointFile)
@@ -137,16 +147,12 @@ func (p *pipeline) frontNetwork(dense *model.Net, m *prunedMask, bits search.Mas
 
 func (p *pipeline) frontTable(runs []results.FrontRun) {
 	t := tablewriter.NewTable(p.out, tablewriter.WithHeaderAutoFormat(tw.Off))
-	t.Header("front point", "architecture", "val acc before", "test acc", "F1", "params", "FLOPs", "FLOPs cut", "latency b1 ms", "latency b256 ms", "chosen")
+	t.Header("front point", "architecture", "val acc before", "test acc", "F1", "params", "FLOPs", "FLOPs cut", "latency b1 ms", "latency b256 ms")
 	for _, r := range runs {
-		chosen := ""
-		if r.Point.Chosen {
-			chosen = "yes"
-		}
 		m := r.Final
 		t.Append(r.Dir, fmt.Sprint(m.Architecture), pct(r.Point.ValAccuracy), pct(m.Accuracy), fmt.Sprintf("%.4f", m.F1),
 			fmt.Sprint(m.Params), fmt.Sprint(m.FLOPs), pct(m.FLOPsReduction), fmt.Sprintf("%.3f", m.LatencyB1),
-			fmt.Sprintf("%.3f", m.LatencyB256), chosen)
+			fmt.Sprintf("%.3f", m.LatencyB256))
 	}
 	_ = t.Render()
 }
