@@ -85,7 +85,10 @@ type TrainConfig struct {
 
 // PruneConfig says what is pruned and how much.
 type PruneConfig struct {
-	Granularity    string  `yaml:"granularity"`
+	Granularity string `yaml:"granularity"`
+	// Neurons (channel granularity) makes the hidden neurons of linear
+	// layers units too: one mask over a CNN's channels and its fc neurons.
+	Neurons        bool    `yaml:"neurons,omitempty"`
 	Criterion      string  `yaml:"criterion"`
 	TargetSparsity float64 `yaml:"target_sparsity"` // in (0,1)
 	// TargetFLOPs, when set, is the budget instead: the share of the dense

@@ -155,6 +155,9 @@ func (c *checker) combinations(e *Experiment) {
 	if t := &e.Train; t.Schedule == "multistep" && len(t.Milestones) == 0 {
 		c.failBecause("train.milestones", "train.schedule", "required for the multistep schedule (epochs at which the learning rate is multiplied by train.gamma)")
 	}
+	if e.Prune.Neurons && e.Prune.Granularity != "channel" {
+		c.failBecause("prune.neurons", "prune.granularity", "adds a CNN's fc neurons to its channels: only with granularity channel (neuron granularity prunes every hidden neuron already)")
+	}
 	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp" || (m.Arch == "custom" && !hasLayer(m.Layers, "conv"))) {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")
 	}

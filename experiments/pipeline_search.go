@@ -38,10 +38,11 @@ type prunedMask struct {
 // granularity maps prune.granularity onto what a mask covers.
 func (p *pipeline) granularity(n *model.Net) (fitness.Granularity, []*model.Group, error) {
 	all := model.Groups(n.Arch)
+	neurons := p.e.Prune.Neurons // channel granularity: fc neurons too
 	pick := func(conv bool) []*model.Group {
 		var gs []*model.Group
 		for _, g := range all {
-			if g.Conv == conv {
+			if g.Conv == conv || conv && neurons {
 				gs = append(gs, g)
 			}
 		}

@@ -76,3 +76,34 @@ func TestAdaptBNCarriesToTheChosenMask(t *testing.T) {
 		t.Errorf("rebuild difference %g", o.Run.RebuildMaxAbsDiff)
 	}
 }
+
+// prune.neurons puts LeNet-5's fc neurons into the channel search: the
+// rebuilt network is narrower in both, computes what the masked one did, and
+// the search's engine scores masks as the rebuilt networks score.
+func TestChannelsAndNeuronsInOneSearch(t *testing.T) {
+	e, err := config.LoadWith("testdata/tiny.yaml", []string{"model.arch=lenet5", "model.widths=", "data.shape=[1,16,16]",
+		"data.classes=4", "prune.granularity=channel", "prune.neurons=true", "train.epochs=1", "reconstruct.epochs=0",
+		"search.population=6", "search.generations=2", "prune.target_sparsity=0.6"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Run(e, RunOptions{Out: t.TempDir(), Stdout: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o.Run
+	d, f := r.Dense.Architecture, r.Final.Architecture
+	if len(d) != 5 || len(f) != 5 || f[1] >= d[1] && f[2] >= d[2] || f[3] >= d[3] {
+		t.Errorf("widths %v -> %v: want fewer channels and fewer fc1 neurons", d, f)
+	}
+	if r.RebuildMaxAbsDiff > 1e-4 {
+		t.Errorf("rebuild difference %g", r.RebuildMaxAbsDiff)
+	}
+	// The search's best score is the masked network's validation accuracy.
+	if math.Abs(r.Masked.ValAccuracy-r.Final.ValAccuracy) > 1e-9 {
+		t.Errorf("masked val acc %.4f, rebuilt (no fine-tuning) %.4f", r.Masked.ValAccuracy, r.Final.ValAccuracy)
+	}
+	if _, err := config.LoadWith("testdata/tiny.yaml", []string{"prune.neurons=true"}); err == nil {
+		t.Error("prune.neurons with neuron granularity accepted")
+	}
+}
