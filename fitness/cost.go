@@ -62,27 +62,32 @@ func layerTerms(a model.Arch, groups []*model.Group) []layerTerm {
 // layer costs 2·k²·H·W (conv; 2 for linear) per pair of kept input and
 // output units.
 func FLOPsCost(a model.Arch, groups []*model.Group) *search.Cost {
-	c := &search.Cost{}
-	for _, t := range layerTerms(a, groups) {
-		t.Factor = 2
+	return perPair(a, groups, func(t layerTerm) float64 {
 		if t.layer.Kind == model.KConv {
-			t.Factor = float64(2 * t.layer.Kernel * t.layer.Kernel * t.out[1] * t.out[2])
+			return float64(2 * t.layer.Kernel * t.layer.Kernel * t.out[1] * t.out[2])
 		}
-		c.Terms = append(c.Terms, t.CostTerm)
-	}
-	return c
+		return 2
+	})
 }
 
 // ParamsCost is the weights of the conv and linear layers of the network a
 // unit mask rebuilds (k² per pair of units for a conv, 1 for a linear layer;
 // biases and batch norm, a few per unit, are left out).
 func ParamsCost(a model.Arch, groups []*model.Group) *search.Cost {
+	return perPair(a, groups, func(t layerTerm) float64 {
+		if t.layer.Kind == model.KConv {
+			return float64(t.layer.Kernel * t.layer.Kernel)
+		}
+		return 1
+	})
+}
+
+// perPair is the cost that charges each conv / linear layer factor(layer)
+// per pair of kept input and output units.
+func perPair(a model.Arch, groups []*model.Group, factor func(layerTerm) float64) *search.Cost {
 	c := &search.Cost{}
 	for _, t := range layerTerms(a, groups) {
-		t.Factor = 1
-		if t.layer.Kind == model.KConv {
-			t.Factor = float64(t.layer.Kernel * t.layer.Kernel)
-		}
+		t.Factor = factor(t)
 		c.Terms = append(c.Terms, t.CostTerm)
 	}
 	return c
