@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/data"
@@ -49,6 +50,9 @@ type Outcome struct {
 func Run(e *config.Experiment, o RunOptions) (out *Outcome, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	// libtorch's last error is per thread: an unlocked caller that ran here
+	// before may have left one, which gotch would blame on our first op.
+	_ = ts.TorchErr()
 	start := time.Now()
 	var p *pipeline
 	defer func() {

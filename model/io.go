@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -68,7 +69,10 @@ func Load(a Arch, path string, dev gotch.Device) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The call and its error check must see the same thread's last error.
+	runtime.LockOSThread()
 	named, err := ts.LoadMultiWithDevice(path, dev)
+	runtime.UnlockOSThread()
 	if err != nil {
 		n.Drop()
 		return nil, fmt.Errorf("load model %s: %w", path, err)
