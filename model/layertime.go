@@ -48,7 +48,7 @@ func LayerTime(l Layer, in Shape, inUnits, outUnits int64, batch int, dev gotch.
 	NoGrad(func() {
 		run(1)
 		// Each timed run repeats the forward for about a millisecond, so the
-		// clock's resolution and one-off stalls do not decide the median.
+		// clock's resolution does not decide the minimum.
 		k := max(1, int(1/max(run(1), 1e-4)))
 		for i := 0; i < layerTimeRuns; i++ {
 			best = min(best, run(k))
