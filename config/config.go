@@ -88,7 +88,10 @@ type PruneConfig struct {
 	Granularity string `yaml:"granularity"`
 	// Neurons (channel granularity) makes the hidden neurons of linear
 	// layers units too: one mask over a CNN's channels and its fc neurons.
-	Neurons        bool    `yaml:"neurons,omitempty"`
+	Neurons bool `yaml:"neurons,omitempty"`
+	// Inputs (neuron granularity, MLPs) makes the input features units
+	// too: the rebuilt network keeps a subset of the pixels (VIBNet-style).
+	Inputs         bool    `yaml:"inputs,omitempty"`
 	Criterion      string  `yaml:"criterion"`
 	TargetSparsity float64 `yaml:"target_sparsity"` // in (0,1)
 	// TargetFLOPs, when set, is the budget instead: the share of the dense
@@ -127,10 +130,17 @@ type FitnessConfig struct {
 	// validation error is at most this (0.016: 1.6 %): the smallest network
 	// at a given error; 0 rebuilds the knee.
 	MaxError float64 `yaml:"max_error,omitempty"`
+	// ProbeEpochs > 0 (with max_error) chooses on the error after
+	// fine-tuning instead: the cheapest front point whose validation error
+	// after this many fine-tuning epochs is at most max_error, found by
+	// bisection over the front by cost (each probe a short fine-tune).
+	ProbeEpochs int `yaml:"probe_epochs,omitempty"`
 	// Cost is what a pareto search minimises beside the error, for neuron
-	// and channel masks: flops (default), params, or latency: milliseconds
-	// per batch of latency_batch on the run's device, from a per-layer table
-	// measured at the start of the run (cached under <out>/.cache/latency).
+	// and channel masks: flops (default), params, units (kept neurons,
+	// channels and input features, as the structured-compression papers
+	// count them), or latency: milliseconds per batch of latency_batch on
+	// the run's device, from a per-layer table measured at the start of the
+	// run (cached under <out>/.cache/latency).
 	Cost         string `yaml:"cost,omitempty"`
 	LatencyBatch int    `yaml:"latency_batch,omitempty"` // cost latency: batch timed (default 1)
 	EvalSamples  int    `yaml:"eval_samples"`            // 0 = the whole validation split, >=0

@@ -221,3 +221,15 @@ func TestShippedConfigsAreValid(t *testing.T) {
 		}
 	}
 }
+
+// prune.inputs prunes an MLP's input features: neuron granularity only.
+func TestPruneInputsRule(t *testing.T) {
+	e := config.Default()
+	e.Prune.Inputs = true
+	if err := e.Validate(); err != nil {
+		t.Fatalf("the default (LeNet-300-100, neurons) with prune.inputs: %v", err)
+	}
+	e.Model.Arch = "lenet5"
+	e.Prune.Granularity = "channel"
+	wantErr(t, e.Validate(), "prune.inputs: prunes the input features of an MLP: only with granularity neuron and a model without convolutions")
+}

@@ -18,7 +18,7 @@ var (
 	Granularities = []string{"weight", "neuron", "channel", "layer"}
 	Criteria      = []string{"magnitude", "activation", "taylor", "random"}
 	Objectives    = []string{"accuracy_at_sparsity", "weighted", "pareto"}
-	Costs         = []string{"flops", "params", "latency"}
+	Costs         = []string{"flops", "params", "latency", "units"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}
 	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}

@@ -106,6 +106,10 @@ func (c *checker) search(s *SearchConfig) {
 	c.oneOf("search.fitness.objective", s.Fitness.Objective)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
 	c.within("search.fitness.max_error", s.Fitness.MaxError, 0, 1, true, false)
+	c.atLeast("search.fitness.probe_epochs", s.Fitness.ProbeEpochs, 0)
+	if s.Fitness.ProbeEpochs > 0 && s.Fitness.MaxError == 0 {
+		c.failBecause("search.fitness.probe_epochs", "search.fitness.max_error", "probes front points against max_error: set max_error too")
+	}
 	if s.Fitness.Cost != "" {
 		c.oneOf("search.fitness.cost", s.Fitness.Cost)
 	}
@@ -157,6 +161,9 @@ func (c *checker) combinations(e *Experiment) {
 	}
 	if e.Prune.Neurons && e.Prune.Granularity != "channel" {
 		c.failBecause("prune.neurons", "prune.granularity", "adds a CNN's fc neurons to its channels: only with granularity channel (neuron granularity prunes every hidden neuron already)")
+	}
+	if e.Prune.Inputs && (e.Prune.Granularity != "neuron" || m.Arch != "lenet300-100" && m.Arch != "mlp" && (m.Arch != "custom" || hasLayer(m.Layers, "conv"))) {
+		c.failBecause("prune.inputs", "prune.granularity", "prunes the input features of an MLP: only with granularity neuron and a model without convolutions")
 	}
 	if e.Prune.Granularity == "channel" && (m.Arch == "lenet300-100" || m.Arch == "mlp" || (m.Arch == "custom" && !hasLayer(m.Layers, "conv"))) {
 		c.fail("prune.granularity", "channel granularity needs a convolutional model")

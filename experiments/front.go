@@ -85,7 +85,7 @@ func (p *pipeline) frontRuns(dense *model.Net, m *prunedMask, s *splits) error {
 			return err
 		}
 		p.printf("front: point %d of %d, kept %v, val acc %.2f%% before reconstruction\n", k+1, len(picks), fr.Point.Kept, 100*r.Score.ValAccuracy)
-		final, err := p.frontNetwork(dense, m, r.Mask, s)
+		final, err := p.frontNetwork(dense, m, r.Mask, s, p.e.Reconstruct.Epochs, "finetune")
 		if err != nil {
 			return fmt.Errorf("front point %d: %w", k+1, err)
 		}
@@ -125,8 +125,8 @@ func (p *pipeline) frontRuns(dense *model.Net, m *prunedMask, s *splits) error {
 }
 
 // frontNetwork is one front mask's final network: rebuilt and reconstructed
-// like the run's chosen one.
-func (p *pipeline) frontNetwork(dense *model.Net, m *prunedMask, bits search.Mask, s *splits) (*model.Net, error) {
+// like the run's chosen one, with epochs of fine-tuning.
+func (p *pipeline) frontNetwork(dense *model.Net, m *prunedMask, bits search.Mask, s *splits, epochs int, stage string) (*model.Net, error) {
 	pm := &prunedMask{kind: m.kind, groups: m.groups, space: m.space, bits: bits}
 	masked, err := pm.apply(dense)
 	if err != nil {
@@ -138,7 +138,7 @@ func (p *pipeline) frontNetwork(dense *model.Net, m *prunedMask, bits search.Mas
 	if err != nil {
 		return nil, err
 	}
-	if final, err = p.reconstruct(final, dense, pm, s); err != nil {
+	if final, err = p.reconstructFor(final, dense, pm, s, epochs, stage); err != nil {
 		final.Drop()
 		return nil, err
 	}

@@ -93,6 +93,9 @@ func Run(e *config.Experiment, o RunOptions) (out *Outcome, err error) {
 
 	p.step("train")
 	dense, err := p.denseModel(splits)
+	if err == nil && p.e.Prune.Inputs {
+		dense, err = withInputUnits(dense)
+	}
 	if err != nil {
 		return nil, p.fail(err)
 	}

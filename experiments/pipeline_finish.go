@@ -21,7 +21,14 @@ import (
 // reconstruct recovers accuracy after the rebuild: choose the starting
 // weights (keep / rewind to the dense initialisation / reinit), then fine-tune.
 func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
+	return p.reconstructFor(final, dense, m, s, p.e.Reconstruct.Epochs, "finetune")
+}
+
+// reconstructFor is reconstruct with the fine-tuning cut to epochs, its
+// progress printed under stage.
+func (p *pipeline) reconstructFor(final, dense *model.Net, m *prunedMask, s *splits, epochs int, stage string) (*model.Net, error) {
 	r := p.e.Reconstruct
+	r.Epochs = epochs
 	if m.weights != nil {
 		p.printf("reconstruct: none: %s retrained the network after every round\n", p.e.Search.Algorithm)
 		return final, nil
@@ -57,7 +64,8 @@ func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits
 		return final, nil
 	}
 	o := retrainOptions(p.e, p.e.Seed+1, dense, p.stopped)
-	o.Epoch = p.epochPrinter("finetune", r.Epochs, final, s.valFull)
+	o.Epochs = r.Epochs
+	o.Epoch = p.epochPrinter(stage, r.Epochs, final, s.valFull)
 	return final, model.Train(final, s.train, o)
 }
 

@@ -114,6 +114,8 @@ func (p *pipeline) start() error {
 // budget says what the run searches for, as its header prints it.
 func budget(e *config.Experiment) string {
 	switch {
+	case e.Search.Fitness.ProbeEpochs > 0:
+		return fmt.Sprintf("the cheapest front point with validation error <= %.4g after %d fine-tuning epochs", e.Search.Fitness.MaxError, e.Search.Fitness.ProbeEpochs)
 	case e.Search.Fitness.Objective == search.Pareto && e.Search.Fitness.MaxError > 0:
 		return fmt.Sprintf("the cheapest front point with validation error <= %.4g", e.Search.Fitness.MaxError)
 	case e.Search.Fitness.Objective == search.Pareto:

@@ -60,6 +60,18 @@ func (p *pipeline) granularity(n *model.Net) (fitness.Granularity, []*model.Grou
 	}
 }
 
+// withInputUnits makes the input features of dense prunable units
+// (prune.inputs): the same function with a select layer after the flatten,
+// whose group the neuron granularity then includes. It drops dense.
+func withInputUnits(dense *model.Net) (*model.Net, error) {
+	defer dense.Drop()
+	n, err := model.InsertSelect(dense)
+	if err != nil {
+		return nil, fmt.Errorf("prune.inputs: %w", err)
+	}
+	return n, nil
+}
+
 func (p *pipeline) objective() search.Objective {
 	f := p.e.Search.Fitness
 	return search.Objective{Name: f.Objective, Lambda: f.Lambda, MaxError: f.MaxError, Budgeted: f.Objective == search.AccuracyAtSparsity}
@@ -120,6 +132,13 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	res := found.Result
 	p.secs.Search = time.Since(t).Seconds()
 	p.searchSum = results.SearchSummary{Generations: res.Generations, Evaluations: res.Evaluations, Seconds: p.secs.Search}
+	pm := &prunedMask{kind: kind, groups: groups, space: space, weights: found.Weights}
+	if pareto && p.e.Search.Fitness.ProbeEpochs > 0 && len(res.HallOfFame) > 0 {
+		if err := p.probeFront(dense, pm, res, s); err != nil {
+			return nil, err
+		}
+		p.secs.Search = time.Since(t).Seconds() // probes are part of the choice
+	}
 	if len(res.History) > 0 {
 		if err := p.writeHistory(res.History); err != nil {
 			return nil, err
@@ -132,7 +151,7 @@ func (p *pipeline) search(dense *model.Net, s *splits) (*prunedMask, error) {
 	}
 	p.printf("search: done in %.1fs, %d evaluations, best val acc %.2f%%, kept %d of %d\n",
 		p.secs.Search, res.Evaluations, 100*res.BestScore.ValAccuracy, res.Best.Count(), space.N())
-	pm := &prunedMask{kind: kind, groups: groups, space: space, bits: res.Best, weights: found.Weights}
+	pm.bits = res.Best
 	if pareto {
 		pm.front = res.HallOfFame
 	}
@@ -317,6 +336,8 @@ func (p *pipeline) frontCost(dense *model.Net, groups []*model.Group) (*search.C
 	switch p.e.Search.Fitness.Cost {
 	case fitness.CostParams:
 		return fitness.ParamsCost(dense.Arch, groups), nil
+	case fitness.CostUnits:
+		return fitness.UnitsCost(groups), nil
 	case fitness.CostLatency:
 		batch := max(p.e.Search.Fitness.LatencyBatch, 1)
 		c, tab, cached, err := fitness.LatencyCost(dense.Arch, groups, batch, dense.Device, filepath.Join(p.o.Out, ".cache", "latency"))
@@ -361,6 +382,9 @@ func (p *pipeline) writeFront(space search.Space, res *search.Result) error {
 		chosen = fmt.Sprintf("its cheapest mask with validation error <= %.2f%% (best val acc %.2f%%)", 100*m, 100*res.BestScore.ValAccuracy)
 		if !search.WithinError(res.BestScore, m) {
 			chosen = fmt.Sprintf("its most accurate mask: none reaches validation error <= %.2f%%", 100*m)
+		}
+		if k := p.e.Search.Fitness.ProbeEpochs; k > 0 {
+			chosen = fmt.Sprintf("the mask the probes chose (validation error <= %.2f%% after %d fine-tuning epochs; %s)", 100*m, k, results.ProbeFile)
 		}
 	}
 	p.printf("search: pareto front of %d masks written to %s; rebuilding %s\n", len(f.Points), results.ParetoFile, chosen)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/evoprune/evoprune/config"
+	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
 )
 
@@ -128,5 +129,43 @@ func TestWeightGranularity(t *testing.T) {
 	}
 	if r.RebuildMaxAbsDiff > 1e-4 {
 		t.Errorf("rebuild_max_abs_diff %g", r.RebuildMaxAbsDiff)
+	}
+}
+
+// prune.inputs: the input features are units like the hidden neurons; the
+// rebuilt network reads a subset of them through a select layer, computes the
+// masked network's function, and reloads from its run directory.
+func TestPruneInputs(t *testing.T) {
+	o := run(t, tiny(t, "prune.inputs=true"), t.TempDir())
+	r := o.Run
+	dense, final := r.Dense.Architecture, r.Final.Architecture
+	if len(final) != 4 || final[0] >= dense[0] || final[1] >= dense[1] {
+		t.Fatalf("final architecture %v from %v: want fewer inputs and hidden neurons", final, dense)
+	}
+	if kept := final[0] + final[1] + final[2]; kept != (dense[0]+dense[1]+dense[2])/2 {
+		t.Errorf("kept %d units of %d, want half", kept, dense[0]+dense[1]+dense[2])
+	}
+	if r.RebuildMaxAbsDiff > 1e-4 {
+		t.Errorf("rebuild_max_abs_diff %g > 1e-4", r.RebuildMaxAbsDiff)
+	}
+	a, err := model.LoadArch(filepath.Join(o.Dir, results.ArchFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := a.Layers[1]
+	if sel.Kind != model.KSelect || int64(len(sel.Index)) != final[0] || sel.In != dense[0] {
+		t.Fatalf("arch.json layer 1: %+v, want a select layer keeping %d of %d features", sel, final[0], dense[0])
+	}
+	for i := 1; i < len(sel.Index); i++ {
+		if sel.Index[i] <= sel.Index[i-1] || sel.Index[i] >= dense[0] {
+			t.Fatalf("select index %v not increasing within [0, %d)", sel.Index, dense[0])
+		}
+	}
+	ev, err := Eval(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Accuracy != r.Final.Accuracy {
+		t.Errorf("eval accuracy %v, metrics.json %v", ev.Accuracy, r.Final.Accuracy)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -518,10 +519,10 @@ func TestParetoRunWritesTheFront(t *testing.T) {
 	strategyFails(t, "pareto searches every budget", "search.fitness.objective=pareto", "prune.target_flops=0.5")
 }
 
-// A front over parameters or latency is written in that cost, with the
-// dense network's beside it; the latency table is cached per run output.
+// A front over parameters, units or latency is written in that cost, with
+// the dense network's beside it; the latency table is cached per run output.
 func TestParetoCosts(t *testing.T) {
-	for _, cost := range []string{"params", "latency"} {
+	for _, cost := range []string{"params", "units", "latency"} {
 		o, out := strategyRun(t, "search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16",
 			"search.generations=4", "search.fitness.cost="+cost)
 		f, err := results.ReadFront(o.Dir)
@@ -542,6 +543,9 @@ func TestParetoCosts(t *testing.T) {
 			a := o.Run.Final.Architecture
 			if pt.Chosen && cost == "params" && int64(pt.Cost) != o.Run.Final.Params-a[1]-a[2]-a[3] {
 				t.Errorf("chosen point %.0f weights, final network %d parameters %v", pt.Cost, o.Run.Final.Params, a)
+			}
+			if cost == "units" && pt.Cost != float64(pt.Kept[0]+pt.Kept[1]) {
+				t.Errorf("point keeping %v costs %.0f units", pt.Kept, pt.Cost)
 			}
 		}
 		if cost == "latency" {
@@ -608,4 +612,52 @@ func TestSpread(t *testing.T) {
 			t.Errorf("spread(%d) = %v, want %v", c.n, got, c.want)
 		}
 	}
+}
+
+// With probe_epochs the run fine-tunes front points briefly and rebuilds the
+// cheapest whose validation error after that is within max_error: bisection
+// ends on a passing point whose cheaper neighbour failed, never costlier
+// than the choice before fine-tuning, in about log2(front) probes.
+func TestProbesChooseOnErrorAfterFineTuning(t *testing.T) {
+	const maxErr = 0.1
+	sets := []string{"search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16", "search.generations=6",
+		fmt.Sprintf("search.fitness.max_error=%g", maxErr)}
+	o, _ := strategyRun(t, append(sets, "search.fitness.probe_epochs=1")...)
+	f, err := results.ReadFront(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probes []results.Probe
+	b, err := os.ReadFile(filepath.Join(o.Dir, results.ProbeFile))
+	if err != nil || json.Unmarshal(b, &probes) != nil {
+		t.Fatalf("probes.json: %v", err)
+	}
+	chosen := slices.IndexFunc(f.Points, func(pt results.FrontPoint) bool { return pt.Chosen })
+	before := slices.IndexFunc(f.Points, func(pt results.FrontPoint) bool {
+		return search.WithinError(search.Score{ValAccuracy: pt.ValAccuracy}, maxErr)
+	})
+	if chosen < 0 || before < 0 || chosen > before {
+		t.Fatalf("chosen point %d, the choice before fine-tuning %d", chosen, before)
+	}
+	passed := func(i int) (bool, bool) {
+		k := slices.IndexFunc(probes, func(p results.Probe) bool { return p.Index == i })
+		if k < 0 {
+			return false, false
+		}
+		return search.WithinError(search.Score{ValAccuracy: probes[k].ValAccuracy}, maxErr), true
+	}
+	if ok, probed := passed(chosen); !ok || !probed {
+		t.Errorf("chosen point %d: probed %v, within max_error %v", chosen, probed, ok)
+	}
+	if ok, probed := passed(chosen - 1); chosen > 0 && (ok || !probed) {
+		t.Errorf("the point before the chosen one: probed %v, within max_error %v (want a failed probe)", probed, ok)
+	}
+	if limit := bits.Len(uint(len(f.Points))) + 1; len(probes) > limit {
+		t.Errorf("%d probes for a front of %d, want at most %d", len(probes), len(f.Points), limit)
+	}
+	if a := o.Run.Final.Architecture; int(a[1]) != f.Points[chosen].Kept[0] || int(a[2]) != f.Points[chosen].Kept[1] {
+		t.Errorf("final network %v, chosen point keeps %v", a, f.Points[chosen].Kept)
+	}
+	t.Logf("front of %d, choice before fine-tuning %d, after %d probes %d", len(f.Points), before, len(probes), chosen)
+	strategyFails(t, "probes front points against max_error", "search.fitness.objective=pareto", "search.fitness.probe_epochs=2")
 }

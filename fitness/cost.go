@@ -12,6 +12,7 @@ const (
 	CostFLOPs   = "flops"
 	CostParams  = "params"
 	CostLatency = "latency"
+	CostUnits   = "units"
 )
 
 // layerTerm is one conv or linear layer as a cost term (Factor unset) with
@@ -80,6 +81,16 @@ func ParamsCost(a model.Arch, groups []*model.Group) *search.Cost {
 		}
 		return 1
 	})
+}
+
+// UnitsCost counts the kept units (neurons, channels, input features): the
+// size measure of the structured-compression papers' tables.
+func UnitsCost(groups []*model.Group) *search.Cost {
+	c := &search.Cost{}
+	for i := range groups {
+		c.Terms = append(c.Terms, search.CostTerm{In: -1, InFixed: 1, Out: i, Factor: 1})
+	}
+	return c
 }
 
 // perPair is the cost that charges each conv / linear layer factor(layer)

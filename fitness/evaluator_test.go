@@ -62,22 +62,32 @@ func randomMasks(space search.Space, count int, seed int64) []search.Mask {
 // naive evaluator (full masked forward per mask) agree on every individual.
 func TestEngineAgreesWithNaive(t *testing.T) {
 	for _, c := range []struct {
-		spec model.Spec
-		kind Granularity
-		conv bool
+		spec   model.Spec
+		kind   Granularity
+		conv   bool
+		inputs bool // input features as units (a select layer)
 	}{
-		{model.Spec{Arch: "mlp", Widths: []int64{40, 30, 20}, Input: [3]int64{1, 8, 8}, Classes: 10}, Units, false},
-		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, true},
-		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 28, 28}, Classes: 10}, Units, true},
-		{model.Spec{Arch: "resnet20", Input: [3]int64{3, 8, 8}, Classes: 10}, Units, true},
-		{model.Spec{Arch: "resnet20", Input: [3]int64{1, 12, 12}, Classes: 10}, Units, true},
-		{model.Spec{Arch: "resnet18", Input: [3]int64{3, 32, 32}, Classes: 10}, Units, true},
-		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, false},
-		{model.Spec{Arch: "mlp", Widths: []int64{24}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
-		{model.Spec{Arch: "mlp", Widths: []int64{40, 30}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false},
-		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Weights, false},
+		{model.Spec{Arch: "mlp", Widths: []int64{40, 30, 20}, Input: [3]int64{1, 8, 8}, Classes: 10}, Units, false, false},
+		{model.Spec{Arch: "mlp", Widths: []int64{40, 30, 20}, Input: [3]int64{1, 8, 8}, Classes: 10}, Units, false, true},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, true, false},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 28, 28}, Classes: 10}, Units, true, false},
+		{model.Spec{Arch: "resnet20", Input: [3]int64{3, 8, 8}, Classes: 10}, Units, true, false},
+		{model.Spec{Arch: "resnet20", Input: [3]int64{1, 12, 12}, Classes: 10}, Units, true, false},
+		{model.Spec{Arch: "resnet18", Input: [3]int64{3, 32, 32}, Classes: 10}, Units, true, false},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Units, false, false},
+		{model.Spec{Arch: "mlp", Widths: []int64{24}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false, false},
+		{model.Spec{Arch: "mlp", Widths: []int64{40, 30}, Input: [3]int64{1, 8, 8}, Classes: 10}, Weights, false, false},
+		{model.Spec{Arch: "lenet5", Input: [3]int64{1, 16, 16}, Classes: 10}, Weights, false, false},
 	} {
 		n, val := setup(t, c.spec)
+		if c.inputs {
+			sel, err := model.InsertSelect(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.Drop()
+			n = sel
+		}
 		if n.HasBN() {
 			realisticBN(t, n, val)
 		}

@@ -2,6 +2,7 @@ package importance
 
 import (
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"github.com/evoprune/evoprune/model"
 )
@@ -22,20 +23,39 @@ func UnitL1(n *model.Net, groups []*model.Group) map[string][]float64 {
 	out := map[string][]float64{}
 	for _, g := range groups {
 		s := make([]float64, g.Size)
+		weighted := false
 		for _, p := range g.Producers {
 			w, ok := n.T[p+".weight"]
 			if !ok || n.IsBN(p) {
 				continue
 			}
-			l1 := w.MustDetach(false).MustAbs(true).MustFlatten(1, -1, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
-			for i, v := range model.Host(l1) {
-				s[i] += float64(v)
+			weighted = true
+			addL1(s, w, 0, 1)
+		}
+		if !weighted {
+			// Input features (a select layer) have no weights of their
+			// own: score them by the consumer columns that read them.
+			for _, c := range g.Consumers {
+				addL1(s, n.T[c.Path+".weight"], 1, c.Repeat)
 			}
-			l1.MustDrop()
 		}
 		out[g.Name] = s
 	}
 	return out
+}
+
+// addL1 adds to s, per unit, the L1 norm of w's slices along dim (0: rows,
+// 1: columns, repeat columns per unit).
+func addL1(s []float64, w *ts.Tensor, dim, repeat int64) {
+	a := w.MustDetach(false).MustAbs(true)
+	if dim == 1 {
+		a = a.MustTranspose(0, 1, true)
+	}
+	l1 := a.MustFlatten(1, -1, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
+	for i, v := range model.Host(l1) {
+		s[int64(i)/repeat] += float64(v)
+	}
+	l1.MustDrop()
 }
 
 // Weights returns |w| of every prunable weight, per weight name: the score

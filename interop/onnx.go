@@ -39,6 +39,9 @@ func ONNX(a model.Arch, ps []model.HostParam, in Input) ([]byte, error) {
 		t.bytes(9, appendFloats(nil, p.Data))
 		graphB.msg(5, t.b)
 	}
+	for _, t := range g.inits {
+		graphB.msg(5, t)
+	}
 	graphB.str(10, "input: "+in.describe(a))
 	graphB.msg(11, valueInfo("input", []any{"N", a.Input[0], a.Input[1], a.Input[2]}))
 	graphB.msg(12, valueInfo("logits", []any{"N", a.Classes}))
@@ -57,6 +60,21 @@ func ONNX(a model.Arch, ps []model.HostParam, in Input) ([]byte, error) {
 type graph struct {
 	nodes [][]byte
 	n     int
+	inits [][]byte // initialisers that are not parameters (a select layer's index)
+}
+
+// int64s adds an INT64 initialiser.
+func (g *graph) int64s(name string, v []int64) {
+	var t pb
+	t.varint(1, uint64(len(v)))
+	t.varint(2, 7) // INT64
+	t.str(8, name)
+	raw := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		raw = binary.LittleEndian.AppendUint64(raw, uint64(x))
+	}
+	t.bytes(9, raw)
+	g.inits = append(g.inits, t.b)
 }
 
 type attr struct {
@@ -136,6 +154,11 @@ func (g *graph) layers(ls []model.Layer, prefix, x string) string {
 			x = g.node("Flatten", []string{x}, "", []attr{{name: "axis", i: &one}})
 		case model.KFlatten:
 			x = g.node("Flatten", []string{x}, "", []attr{{name: "axis", i: &one}})
+		case model.KSelect:
+			if l.Index != nil {
+				g.int64s(p+".index", l.Index)
+				x = g.node("Gather", []string{x, p + ".index"}, "", []attr{{name: "axis", i: &one}})
+			}
 		case model.KBlock:
 			body := g.layers(l.Body, p+".body.", x)
 			short := x

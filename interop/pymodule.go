@@ -69,6 +69,17 @@ class GlobalAvgPool(nn.Module):
         return x.mean(dim=(2, 3))
 
 
+class Select(nn.Module):
+    """The input features a pruned network kept: x[:, index]."""
+
+    def __init__(self, index):
+        super().__init__()
+        self.register_buffer("index", torch.tensor(index, dtype=torch.long), persistent=False)
+
+    def forward(self, x):
+        return x.index_select(1, self.index)
+
+
 INPUT_SHAPE = (%s)
 
 
@@ -108,6 +119,12 @@ func pyLayers(b *strings.Builder, ls []model.Layer, indent string, flat bool) bo
 		case model.KFlatten:
 			b.WriteString("nn.Flatten(),\n")
 			flat = true
+		case model.KSelect:
+			if l.Index == nil {
+				b.WriteString("nn.Identity(),\n")
+			} else {
+				fmt.Fprintf(b, "Select(%s),\n", pyInts(l.Index))
+			}
 		case model.KBlock:
 			b.WriteString("Block([\n")
 			out := pyLayers(b, l.Body, indent+"    ", flat)
@@ -118,6 +135,14 @@ func pyLayers(b *strings.Builder, ls []model.Layer, indent string, flat bool) bo
 		}
 	}
 	return flat
+}
+
+func pyInts(v []int64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
 }
 
 func pyBool(v bool) string {

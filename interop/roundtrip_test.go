@@ -72,13 +72,14 @@ func labels(name string, s *data.Set, n int) model.HostParam {
 // evoprune's logits; its safetensors file loads back unchanged.
 func TestExportedNetworksComputeTheRunsResults(t *testing.T) {
 	py := python(t)
-	for _, c := range []struct{ name, arch, granularity string }{
-		{"mlp", "lenet300-100", "neuron"},
-		{"lenet5", "lenet5", "channel"},
-		{"resnet", "resnet20", "channel"},
+	for _, c := range []struct{ name, arch, granularity, inputs string }{
+		{"mlp", "lenet300-100", "neuron", "false"},
+		{"mlp-inputs", "lenet300-100", "neuron", "true"}, // a select layer
+		{"lenet5", "lenet5", "channel", "false"},
+		{"resnet", "resnet20", "channel", "false"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e, err := config.LoadWith("testdata/export.yaml", []string{"model.arch=" + c.arch, "prune.granularity=" + c.granularity})
+			e, err := config.LoadWith("testdata/export.yaml", []string{"model.arch=" + c.arch, "prune.granularity=" + c.granularity, "prune.inputs=" + c.inputs})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,9 @@ const (
 	KGAP     = "gap" // global average pool to [N, C]
 	KFlatten = "flatten"
 	KBlock   = "block"
+	// KSelect keeps some features of a flat input (prune.inputs): Index
+	// lists them in order; nil keeps all In. It has no parameters.
+	KSelect = "select"
 )
 
 // Layer is one node of an Arch. Fields unused by a kind stay zero.
@@ -36,6 +39,7 @@ type Layer struct {
 	Bias   bool    `json:"bias,omitempty"`
 	Body   []Layer `json:"body,omitempty"`     // block
 	Short  []Layer `json:"shortcut,omitempty"` // block; empty means identity
+	Index  []int64 `json:"index,omitempty"`    // select: kept input features
 }
 
 // Arch describes a network: input shape (C, H, W), classes and layers.
@@ -72,7 +76,7 @@ func LoadArch(path string) (Arch, error) {
 func checkKinds(ls []Layer, prefix string) error {
 	for i, l := range ls {
 		switch l.Kind {
-		case KLinear, KConv, KBN, KReLU, KMaxPool, KGAP, KFlatten:
+		case KLinear, KConv, KBN, KReLU, KMaxPool, KGAP, KFlatten, KSelect:
 		case KBlock:
 			if err := checkKinds(l.Body, fmt.Sprintf("%s%d.body.", prefix, i)); err != nil {
 				return err
@@ -98,6 +102,8 @@ func (a Arch) Widths() []int64 {
 	walk = func(ls []Layer) {
 		for _, l := range ls {
 			switch l.Kind {
+			case KSelect:
+				w[0] = l.Out // the input features it keeps
 			case KLinear, KConv:
 				w = append(w, l.Out)
 			case KBlock:
@@ -114,6 +120,10 @@ func cloneLayers(ls []Layer) []Layer {
 	out := make([]Layer, len(ls))
 	for i, l := range ls {
 		out[i] = l
+		out[i].Index = append([]int64(nil), l.Index...)
+		if l.Index == nil {
+			out[i].Index = nil
+		}
 		out[i].Body = cloneLayers(l.Body)
 		out[i].Short = cloneLayers(l.Short)
 		if len(l.Short) == 0 {

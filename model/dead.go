@@ -80,8 +80,8 @@ func (n *Net) zeroSlices(g *Group, outgoing bool) []bool {
 		return zero
 	}
 	for _, p := range g.Producers {
-		if !n.IsBN(p) {
-			mark(n.T[p+".weight"], 0, 1)
+		if w, ok := n.T[p+".weight"]; ok && !n.IsBN(p) { // a select layer has no weights
+			mark(w, 0, 1)
 		}
 	}
 	return zero

@@ -79,6 +79,16 @@ func (n *Net) layer(path string, l Layer, x *ts.Tensor, train bool) *ts.Tensor {
 		return x.MustMeanDim([]int64{2, 3}, false, gotch.Float, false)
 	case KFlatten:
 		return x.MustFlatten(1, -1, false)
+	case KSelect:
+		if l.Index == nil {
+			return x.MustShallowClone()
+		}
+		idx := ts.MustOfSlice(l.Index)
+		if n.Device != gotch.CPU {
+			idx = idx.MustTo(n.Device, true)
+		}
+		defer idx.MustDrop()
+		return x.MustIndexSelect(1, idx, false)
 	case KBlock:
 		body := n.forward(l.Body, path+".body.", 0, x, train)
 		var sum *ts.Tensor

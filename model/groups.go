@@ -79,6 +79,12 @@ func (g *grouper) walk(ls []Layer, prefix string, open *gstate) *gstate {
 		case KFlatten:
 			in := g.shapes[path][0]
 			g.repeat = in[1] * in[2]
+		case KSelect:
+			// The kept input features are units like neurons: the next
+			// linear layer reads them, the select layer "produces" them.
+			g.repeat = 0
+			open = &gstate{Group: Group{Name: path, Size: l.Out, Producers: []string{path}, MaskAt: []string{path}}}
+			g.all = append(g.all, open)
 		case KBlock:
 			body := g.walk(l.Body, path+".body.", open)
 			short := open

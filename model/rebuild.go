@@ -105,6 +105,9 @@ func (n *Net) Rebuild(m UnitMask) (*Net, error) {
 				return nil, err
 			}
 			l.Out = int64(len(idx))
+			if l.Kind == KSelect {
+				l.Index = selectIndex(l.Index, idx)
+			}
 			for _, s := range []string{".weight", ".bias", ".running_mean", ".running_var"} {
 				sel(p+s, 0, rows)
 			}
@@ -134,6 +137,19 @@ func (n *Net) Rebuild(m UnitMask) (*Net, error) {
 		out.WeightMasks = maskFromWeights(out, n.WeightMasks)
 	}
 	return out, nil
+}
+
+// selectIndex composes a select layer's index with the kept positions of
+// its output: the input features the rebuilt layer keeps.
+func selectIndex(index, keep []int64) []int64 {
+	out := make([]int64, len(keep))
+	for i, k := range keep {
+		out[i] = k
+		if index != nil {
+			out[i] = index[k]
+		}
+	}
+	return out
 }
 
 // repeatIndex expands channel indices to the flattened columns they own.

@@ -50,6 +50,8 @@ func outShape(l Layer, s Shape) Shape {
 		return Shape{s[0], 1, 1}
 	case KFlatten:
 		return Shape{s.Numel(), 1, 1}
+	case KSelect:
+		return Shape{l.Out, 1, 1}
 	}
 	return s
 }

@@ -124,3 +124,17 @@ func costLabel(fronts map[string]*Front) string {
 	}
 	return label
 }
+
+// ProbeFile lists the front points a run fine-tuned briefly to choose its
+// network on the error after fine-tuning (search.fitness.probe_epochs).
+const ProbeFile = "probes.json"
+
+// Probe is one such point: its place in the front (cheapest first), kept
+// units per layer, and validation accuracy before and after the probe.
+type Probe struct {
+	Index             int     `json:"index"`
+	Kept              []int   `json:"kept"`
+	Epochs            int     `json:"epochs"`
+	ValAccuracyBefore float64 `json:"val_accuracy_before"`
+	ValAccuracy       float64 `json:"val_accuracy"`
+}

@@ -63,6 +63,8 @@ def onnx_eval(path, x):
             o = i[0].mean((2, 3), keepdim=True)
         elif op == "Flatten":
             o = i[0].flatten(a.get("axis", 1))
+        elif op == "Gather":
+            o = torch.index_select(i[0], a.get("axis", 0), i[1])
         elif op == "Identity":
             o = i[0]
         else:
