@@ -73,10 +73,13 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 			p.printf("probe: no front point reaches validation error <= %.2f%% after %d epochs; keeping the search's choice\n", 100*maxErr, epochs)
 			return nil
 		}
-		if ok, err = pass(hi); err != nil || !ok {
+		if ok, err = pass(hi); err != nil {
+			return err
+		}
+		if !ok {
 			p.printf("probe: no front point reaches validation error <= %.2f%% after %d epochs; keeping the most accurate\n", 100*maxErr, epochs)
 			res.Best, res.BestScore = front[hi].Mask, front[hi].Score
-			return err
+			return nil
 		}
 	}
 	for lo < hi {
