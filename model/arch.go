@@ -72,11 +72,16 @@ func LoadArch(path string) (Arch, error) {
 	return a, nil
 }
 
-// checkKinds rejects layer kinds the forward pass does not know.
+// checkKinds rejects layer kinds the forward pass does not know, and select
+// layers whose index the forward pass could not apply.
 func checkKinds(ls []Layer, prefix string) error {
 	for i, l := range ls {
 		switch l.Kind {
-		case KLinear, KConv, KBN, KReLU, KMaxPool, KGAP, KFlatten, KSelect:
+		case KLinear, KConv, KBN, KReLU, KMaxPool, KGAP, KFlatten:
+		case KSelect:
+			if err := checkSelect(l); err != nil {
+				return fmt.Errorf("layer %s%d: %w", prefix, i, err)
+			}
 		case KBlock:
 			if err := checkKinds(l.Body, fmt.Sprintf("%s%d.body.", prefix, i)); err != nil {
 				return err
@@ -86,6 +91,18 @@ func checkKinds(ls []Layer, prefix string) error {
 			}
 		default:
 			return fmt.Errorf("layer %s%d: unknown kind %q", prefix, i, l.Kind)
+		}
+	}
+	return nil
+}
+
+func checkSelect(l Layer) error {
+	if l.Index == nil && l.Out != l.In || l.Index != nil && int64(len(l.Index)) != l.Out {
+		return fmt.Errorf("select keeps %d of %d features with an index of %d", l.Out, l.In, len(l.Index))
+	}
+	for _, k := range l.Index {
+		if k < 0 || k >= l.In {
+			return fmt.Errorf("select index %d outside [0, %d)", k, l.In)
 		}
 	}
 	return nil

@@ -2,7 +2,10 @@ package model
 
 import (
 	"math/rand"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -78,5 +81,23 @@ func TestInsertSelectAndRebuild(t *testing.T) {
 	}
 	if FLOPs(r2.Arch) >= FLOPs(r1.Arch) {
 		t.Errorf("FLOPs %d -> %d", FLOPs(r1.Arch), FLOPs(r2.Arch))
+	}
+}
+
+// An arch.json whose select index the forward pass could not apply is
+// rejected on load, with the layer named.
+func TestLoadArchRejectsBadSelect(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "arch.json")
+	for body, want := range map[string]string{
+		`{"kind":"select","in":64,"out":2,"index":[3,64]}`: "layer 1: select index 64 outside [0, 64)",
+		`{"kind":"select","in":64,"out":3,"index":[3,4]}`:  "layer 1: select keeps 3 of 64 features with an index of 2",
+	} {
+		arch := `{"name":"x","input":[1,8,8],"classes":2,"layers":[{"kind":"flatten"},` + body + `,{"kind":"linear","in":2,"out":2}]}`
+		if err := os.WriteFile(path, []byte(arch), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadArch(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", body, err, want)
+		}
 	}
 }
