@@ -1,7 +1,6 @@
 package importance
 
 import (
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/evoprune/evoprune/model"
@@ -47,15 +46,9 @@ func UnitL1(n *model.Net, groups []*model.Group) map[string][]float64 {
 // addL1 adds to s, per unit, the L1 norm of w's slices along dim (0: rows,
 // 1: columns, repeat columns per unit).
 func addL1(s []float64, w *ts.Tensor, dim, repeat int64) {
-	a := w.MustDetach(false).MustAbs(true)
-	if dim == 1 {
-		a = a.MustTranspose(0, 1, true)
-	}
-	l1 := a.MustFlatten(1, -1, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
-	for i, v := range model.Host(l1) {
+	for i, v := range model.SliceL1(w, dim) {
 		s[int64(i)/repeat] += float64(v)
 	}
-	l1.MustDrop()
 }
 
 // Weights returns |w| of every prunable weight, per weight name: the score

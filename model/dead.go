@@ -58,13 +58,7 @@ func (n *Net) zeroSlices(g *Group, outgoing bool) []bool {
 		zero[i] = true
 	}
 	mark := func(w *ts.Tensor, dim int64, repeat int64) {
-		s := w.MustDetach(false).MustAbs(true)
-		if dim == 1 {
-			s = s.MustTranspose(0, 1, true)
-		}
-		sum := s.MustFlatten(1, -1, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
-		v := Host(sum)
-		sum.MustDrop()
+		v := SliceL1(w, dim)
 		for i := range zero {
 			for j := int64(0); j < repeat; j++ {
 				if v[int64(i)*repeat+j] != 0 {
@@ -85,6 +79,18 @@ func (n *Net) zeroSlices(g *Group, outgoing bool) []bool {
 		}
 	}
 	return zero
+}
+
+// SliceL1 is the L1 norm of each slice of a weight along dim: per output
+// row / filter (0) or per input column / channel (1).
+func SliceL1(w *ts.Tensor, dim int64) []float32 {
+	a := w.MustDetach(false).MustAbs(true)
+	if dim == 1 {
+		a = a.MustTranspose(0, 1, true)
+	}
+	sum := a.MustFlatten(1, -1, true).MustSumDimIntlist([]int64{1}, false, gotch.Float, true)
+	defer sum.MustDrop()
+	return Host(sum)
 }
 
 // foldable: one linear producer followed directly by ReLU, read by linear
