@@ -2,10 +2,12 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -184,5 +186,63 @@ func TestCheckOutput(t *testing.T) {
 	var bad *InputError
 	if err := CheckOutput(filepath.Join(file, "runs")); !errors.As(err, &bad) {
 		t.Errorf("a file in the way: %v", err)
+	}
+}
+
+// cancelOn calls cancel when the n-th line containing text is written.
+type cancelOn struct {
+	text   string
+	n      int
+	cancel func()
+}
+
+func (c *cancelOn) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), c.text) {
+		if c.n--; c.n == 0 {
+			c.cancel()
+		}
+	}
+	return len(b), nil
+}
+
+// A run interrupted while probing the front (during its second probe's
+// fine-tuning) resumes from probes.json: the finished probe is read back,
+// not run again, and the result is the uninterrupted run's.
+func TestRunInterruptedWhileProbingResumes(t *testing.T) {
+	sets := []string{"search.fitness.objective=pareto", "model.widths=[64, 32]", "search.population=16",
+		"search.generations=6", "search.fitness.max_error=0.1", "search.fitness.probe_epochs=2"}
+	full := run(t, tiny(t, sets...), t.TempDir())
+	out := t.TempDir()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	w := &cancelOn{text: "probe: front point", n: 2, cancel: func() { cancel(errors.New("test signal")) }}
+	_, err := Run(tiny(t, sets...), RunOptions{Out: out, Context: ctx, Stdout: w})
+	var in *Interrupted
+	if !errors.As(err, &in) {
+		t.Fatalf("run cancelled while probing: %v", err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "tiny", "*"))
+	probes := func(dir string) []results.Probe {
+		var p []results.Probe
+		b, err := os.ReadFile(filepath.Join(dir, results.ProbeFile))
+		if err != nil || json.Unmarshal(b, &p) != nil {
+			t.Fatalf("%s: %v", results.ProbeFile, err)
+		}
+		return p
+	}
+	done := probes(dirs[0])
+	want := probes(full.Dir)
+	if len(done) != 1 || len(want) < 2 {
+		t.Fatalf("%d probes recorded when interrupted (want 1), %d in the whole run (want >= 2)", len(done), len(want))
+	}
+	if err := resume(dirs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := probes(dirs[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("probes after resuming %+v, uninterrupted %+v", got, want)
+	}
+	a, _ := os.ReadFile(filepath.Join(full.Dir, results.MaskFile))
+	b, _ := os.ReadFile(filepath.Join(dirs[0], results.MaskFile))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Fatal("the resumed run's mask differs from the uninterrupted one")
 	}
 }

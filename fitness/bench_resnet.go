@@ -17,7 +17,8 @@ import (
 // of its channels, a new ratio per layer and mask, as a search's masks do.
 // The two sides run interleaved, batch by batch, so that both see the same
 // machine. With adapt, both re-estimate batch-norm statistics per mask on 8
-// batches of 128 first.
+// batches of 128 first: the reference in libtorch (training mode), the
+// engine in its own training-mode pass (cnn_calibrate).
 func benchResNet(o BenchOptions, val *model.Batch, name string, adapt bool) (*BenchCase, error) {
 	n, err := benchNet(o, "resnet20")
 	if err != nil {

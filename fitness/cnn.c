@@ -1,4 +1,5 @@
 // The CPU fitness engine for convolutional networks (see cnn.h).
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ static void zero_border(float *a, int c, int h, int w, int bd, int nb) {
 }
 
 static void conv(int simd, int nb, const cnn_op *o, const float *src,
-                 float *dst, const float *res, const float *A,
+                 float *dst, const float *res, int relu, const float *A,
                  const float *bias, const int64_t *off) {
   int swp = o->in_w + 2 * o->in_border;
   int dwp = o->out_w + 2 * o->out_border;
@@ -42,7 +43,7 @@ static void conv(int simd, int nb, const cnn_op *o, const float *src,
         int64_t at_r = q + (int64_t)r * MR * ldc;
         for (int t = 0; t < tiles; t++) {
           tile(k, A + (int64_t)r * MR * k, at + t * NR, off, bias + r * MR,
-               dst + at_r + t * NR, ldc, o->relu,
+               dst + at_r + t * NR, ldc, relu,
                res ? res + at_r + t * NR : NULL);
         }
       }
@@ -107,6 +108,39 @@ static void gap(int nb, const cnn_op *o, const float *src, float *dst) {
   zero_border(dst, o->out_c, 1, 1, o->out_border, nb);
 }
 
+static float *buffers(const cnn_net *net) {
+  float *buf = aligned_alloc(64, sizeof(float) * net->buffers * net->buffer);
+  if (buf) {
+    memset(buf, 0, sizeof(float) * net->buffers * net->buffer);
+  }
+  return buf;
+}
+
+// step runs op o of a program on one block: src, dst and res are its
+// buffers (res NULL: none), relu as given.
+static int step(const cnn_net *net, const cnn_op *o, const float *src,
+                float *dst, const float *res, int relu, const float *w,
+                const float *b, const int64_t *off) {
+  switch (o->kind) {
+  case CNN_CONV:
+    conv(net->simd, net->nb, o, src, dst, res, relu, w + o->woff, b + o->boff,
+         off + o->ioff);
+    return ENGINE_OK;
+  case CNN_POOL:
+    pool(net->nb, o, src, dst);
+    return ENGINE_OK;
+  case CNN_GAP:
+    gap(net->nb, o, src, dst);
+    return ENGINE_OK;
+  }
+  return ENGINE_EOP;
+}
+
+static int bad_op(const cnn_net *net, const cnn_op *o) {
+  return o->dst < 0 || o->dst >= net->buffers || o->src >= net->buffers ||
+         o->dst == o->src || o->dst == o->res || o->res >= net->buffers;
+}
+
 int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
              const float *b, const int64_t *off, int p0, int p1, int b0,
              int b1, double *loss, int32_t *correct) {
@@ -114,54 +148,176 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
   if (nb % NR != 0 || net->ops < 1 || net->buffers < 1) {
     return ENGINE_ESHAPE;
   }
-  float *buf = aligned_alloc(64, sizeof(float) * net->buffers * net->buffer);
+  float *buf = buffers(net);
   if (!buf) {
     return ENGINE_ENOMEM;
   }
-  memset(buf, 0, sizeof(float) * net->buffers * net->buffer);
   int rc = ENGINE_OK;
   for (int p = p0; p < p1 && rc == ENGINE_OK; p++) {
     const cnn_op *prog = ops + (int64_t)p * net->ops;
+    const cnn_op *o = prog + net->ops - 1;
+    const float *dst = buf + (int64_t)o->dst * net->buffer;
     loss[p - p0] = 0;
     correct[p - p0] = 0;
     for (int blk = b0; blk < b1 && rc == ENGINE_OK; blk++) {
       const float *in = net->x + (int64_t)blk * net->block;
-      for (int i = 0; i < net->ops; i++) {
-        const cnn_op *o = prog + i;
-        if (o->dst < 0 || o->dst >= net->buffers || o->src >= net->buffers ||
-            o->dst == o->src || o->dst == o->res || o->res >= net->buffers) {
+      for (int i = 0; i < net->ops && rc == ENGINE_OK; i++) {
+        const cnn_op *q = prog + i;
+        if (bad_op(net, q)) {
           rc = ENGINE_EOP;
           break;
         }
-        const float *src = o->src < 0 ? in : buf + (int64_t)o->src * net->buffer;
-        float *dst = buf + (int64_t)o->dst * net->buffer;
-        const float *res = o->res < 0 ? NULL : buf + (int64_t)o->res * net->buffer;
-        switch (o->kind) {
-        case CNN_CONV:
-          conv(net->simd, nb, o, src, dst, res, w + o->woff, b + o->boff,
-               off + o->ioff);
-          break;
-        case CNN_POOL:
-          pool(nb, o, src, dst);
-          break;
-        case CNN_GAP:
-          gap(nb, o, src, dst);
-          break;
-        default:
-          rc = ENGINE_EOP;
+        rc = step(net, q, q->src < 0 ? in : buf + (int64_t)q->src * net->buffer,
+                  buf + (int64_t)q->dst * net->buffer,
+                  q->res < 0 ? NULL : buf + (int64_t)q->res * net->buffer,
+                  q->relu, w, b, off);
+      }
+      if (rc != ENGINE_OK) {
+        break;
+      }
+      int n0 = blk * nb, cols = net->n - n0 < nb ? net->n - n0 : nb;
+      tile_score(net->simd, dst, o->out_c, nb, cols, net->y + n0,
+                 &loss[p - p0], &correct[p - p0]);
+      for (int j = 0; net->pred && j < cols; j++) {
+        int best = 0;
+        for (int r = 1; r < o->out_c; r++) {
+          best = dst[(int64_t)r * nb + j] > dst[(int64_t)best * nb + j] ? r : best;
         }
-        if (rc == ENGINE_OK && i == net->ops - 1) {
-          int n0 = blk * nb, cols = net->n - n0 < nb ? net->n - n0 : nb;
-          tile_score(net->simd, dst, o->out_c, nb, cols, net->y + n0,
-                     &loss[p - p0], &correct[p - p0]);
-          for (int j = 0; net->pred && j < cols; j++) {
-            int best = 0;
-            for (int r = 1; r < o->out_c; r++) {
-              best = dst[(int64_t)r * nb + j] > dst[(int64_t)best * nb + j] ? r : best;
-            }
-            net->pred[n0 + j] = best;
+        net->pred[n0 + j] = best;
+      }
+    }
+  }
+  free(buf);
+  return rc;
+}
+
+// bn_train is batch norm in training mode on a conv's output held in
+// sub-blocks dst[0..S-1] (sub-block s: its first valid[s] samples count):
+// each channel normalised with the batch's mean and biased variance,
+// scaled and shifted, then the residual (res[s], if any) added and ReLU
+// applied as the op asks. stats gets each channel's mean and the unbiased
+// variance, what batch norm's running statistics take.
+static void bn_train(int nb, int S, const int32_t *valid, double eps,
+                     const cnn_op *o, float **dst, const float **res,
+                     const float *gamma, const float *beta, double *stats) {
+  int bd = o->out_border, hp = o->out_h + 2 * bd, wp = o->out_w + 2 * bd;
+  double cnt = 0;
+  for (int s = 0; s < S; s++) {
+    cnt += (double)valid[s] * o->out_h * o->out_w;
+  }
+  for (int c = 0; c < o->out_c; c++) {
+    int64_t ch = (int64_t)c * hp * wp * nb;
+    // Row sums in float lanes (vectorised), rows added in double.
+    double sum = 0, sq = 0;
+    for (int s = 0; s < S; s++) {
+      for (int y = bd; y < hp - bd; y++) {
+        float acc[NR] = {0};
+        for (int x = bd; x < wp - bd; x++) {
+          const float *v = dst[s] + ch + ((int64_t)y * wp + x) * nb;
+          for (int j = 0; j < nb; j++) {
+            acc[j % NR] += j < valid[s] ? v[j] : 0;
           }
         }
+        for (int j = 0; j < NR; j++) {
+          sum += acc[j];
+        }
+      }
+    }
+    double mean = sum / cnt;
+    float m = (float)mean;
+    for (int s = 0; s < S; s++) {
+      for (int y = bd; y < hp - bd; y++) {
+        float acc[NR] = {0};
+        for (int x = bd; x < wp - bd; x++) {
+          const float *v = dst[s] + ch + ((int64_t)y * wp + x) * nb;
+          for (int j = 0; j < nb; j++) {
+            float d = j < valid[s] ? v[j] - m : 0;
+            acc[j % NR] += d * d;
+          }
+        }
+        for (int j = 0; j < NR; j++) {
+          sq += acc[j];
+        }
+      }
+    }
+    stats[c] = mean;
+    stats[o->out_c + c] = cnt > 1 ? sq / (cnt - 1) : sq;
+    double scale = gamma[c] / sqrt(sq / cnt + eps);
+    float sc = (float)scale, sh = (float)(beta[c] - mean * scale);
+    for (int s = 0; s < S; s++) {
+      float *p = dst[s] + ch;
+      const float *r = res[s] ? res[s] + ch : NULL;
+      for (int y = bd; y < hp - bd; y++) {
+        for (int x = bd; x < wp - bd; x++) {
+          int64_t at = ((int64_t)y * wp + x) * nb;
+          for (int j = 0; j < nb; j++) {
+            float v = p[at + j] * sc + sh;
+            if (r) {
+              v += r[at + j];
+            }
+            p[at + j] = o->relu && v < 0 ? 0 : v;
+          }
+        }
+      }
+    }
+  }
+}
+
+// CALIB_MAX_SUB bounds the blocks of one calibration batch (16 · 64 samples).
+#define CALIB_MAX_SUB 64
+
+int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
+                  const float *b, const int64_t *off, const float *g,
+                  const int32_t *first, const int32_t *count, double eps,
+                  int64_t slen, int b0, int b1, double *stats) {
+  int nb = net->nb;
+  if (nb % NR != 0 || net->ops < 1 || net->buffers < 1) {
+    return ENGINE_ESHAPE;
+  }
+  int most = 1;
+  for (int bi = b0; bi < b1; bi++) {
+    int S = (count[bi] + nb - 1) / nb;
+    if (S > CALIB_MAX_SUB) {
+      return ENGINE_ESHAPE;
+    }
+    most = S > most ? S : most;
+  }
+  int64_t set = (int64_t)net->buffers * net->buffer;
+  float *buf = aligned_alloc(64, sizeof(float) * set * most);
+  if (!buf) {
+    return ENGINE_ENOMEM;
+  }
+  memset(buf, 0, sizeof(float) * set * most);
+  int rc = ENGINE_OK;
+  float *dst[CALIB_MAX_SUB];
+  const float *res[CALIB_MAX_SUB];
+  int32_t valid[CALIB_MAX_SUB];
+  // Op by op over the batch's blocks: batch norm needs the whole batch.
+  for (int bi = b0; bi < b1 && rc == ENGINE_OK; bi++) {
+    int S = (count[bi] + nb - 1) / nb;
+    for (int s = 0; s < S; s++) {
+      valid[s] = count[bi] - s * nb < nb ? count[bi] - s * nb : nb;
+    }
+    for (int i = 0; i < net->ops && rc == ENGINE_OK; i++) {
+      const cnn_op *o = ops + i;
+      if (bad_op(net, o)) {
+        rc = ENGINE_EOP;
+        break;
+      }
+      int train = o->kind == CNN_CONV && o->bn;
+      for (int s = 0; s < S && rc == ENGINE_OK; s++) {
+        float *bs = buf + set * s;
+        const float *src = o->src < 0
+                               ? net->x + (int64_t)(first[bi] + s) * net->block
+                               : bs + (int64_t)o->src * net->buffer;
+        dst[s] = bs + (int64_t)o->dst * net->buffer;
+        res[s] = o->res < 0 ? NULL : bs + (int64_t)o->res * net->buffer;
+        rc = step(net, o, src, dst[s], train ? NULL : res[s],
+                  train ? 0 : o->relu, w, b, off);
+      }
+      if (rc == ENGINE_OK && train) {
+        bn_train(nb, S, valid, eps, o, dst, res, g + o->goff,
+                 g + o->goff + o->out_c, stats + (int64_t)bi * slen + o->soff);
       }
     }
   }

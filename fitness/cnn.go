@@ -34,11 +34,14 @@ type cnn struct {
 	buffers int
 	x       []float32 // input blocks
 	y       []int32
+	in      [3]int // input channels, height, width
+	border  int
 	threads int
 	simd    C.int
 	// adapt: per mask, a function giving the re-estimated batch-norm
 	// statistics of its network (adaptive BN); nil: the dense statistics.
-	adapt func(search.Mask) (map[string]bnStats, error)
+	adapt   func(search.Mask) (map[string]bnStats, error)
+	adaptBy string // where adapt runs, for the engine's name
 }
 
 // bnStats are one batch-norm layer's running statistics.
@@ -105,15 +108,50 @@ func newCNN(n *model.Net, groups []*model.Group, val *model.Batch, threads int) 
 		return nil
 	}
 	last.outBorder = 0
-	e := &cnn{ops: c.ops, nb: 16, threads: max(1, threads), simd: C.tail_simd(), buffers: len(c.inUse)}
+	e := &cnn{ops: c.ops, threads: max(1, threads), simd: C.tail_simd(), buffers: len(c.inUse),
+		in: [3]int{int(in[0]), int(in[1]), int(in[2])}, border: c.border}
 	for _, g := range groups {
 		e.sizes = append(e.sizes, int(g.Size))
 	}
-	for _, op := range c.ops {
-		e.buffer = max(e.buffer, op.outAll*(op.outH+2*op.outBorder)*(op.outW+2*op.outBorder)*e.nb)
+	e.setBlocks(16, (val.N+15)/16)
+	x := model.Host(val.X)
+	for i := range val.N {
+		e.place(x, i, i)
 	}
-	e.setInput(val, int(in[0]), int(in[1]), int(in[2]), c.border)
+	e.n = val.N
+	for _, v := range model.Host(val.Y) {
+		e.y = append(e.y, int32(v))
+	}
 	return e
+}
+
+// setBlocks sizes the engine for blocks of nb samples: activation buffers
+// and zeroed input blocks.
+func (e *cnn) setBlocks(nb, blocks int) {
+	e.nb, e.blocks = nb, blocks
+	e.buffer = 0
+	for _, op := range e.ops {
+		e.buffer = max(e.buffer, op.outAll*(op.outH+2*op.outBorder)*(op.outW+2*op.outBorder)*nb)
+	}
+	e.block = e.in[0] * (e.in[1] + 2*e.border) * (e.in[2] + 2*e.border) * nb
+	e.x = aligned(blocks * e.block)
+}
+
+// place copies sample i of x ([N × C·H·W]) to slot `at` of the input
+// blocks ([C × (H+2b) × (W+2b) × nb] each, samples minor).
+func (e *cnn) place(x []float32, i, at int) {
+	ch, h, w, b := e.in[0], e.in[1], e.in[2], e.border
+	hp, wp := h+2*b, w+2*b
+	blk := e.x[(at/e.nb)*e.block:]
+	j := at % e.nb
+	per := ch * h * w
+	for c := 0; c < ch; c++ {
+		for y := 0; y < h; y++ {
+			for xx := 0; xx < w; xx++ {
+				blk[((c*hp+y+b)*wp+xx+b)*e.nb+j] = x[i*per+(c*h+y)*w+xx]
+			}
+		}
+	}
 }
 
 func (c *cnnCompiler) alloc() int {
@@ -263,36 +301,17 @@ func (c *cnnCompiler) block(l model.Layer, path string, x cnnAct) (cnnAct, error
 	return body, nil
 }
 
-// setInput stores the samples as blocks of nb, each [C × (H+2b) × (W+2b) × nb].
-func (e *cnn) setInput(val *model.Batch, ch, h, w, border int) {
-	e.n = val.N
-	e.blocks = (e.n + e.nb - 1) / e.nb
-	hp, wp := h+2*border, w+2*border
-	e.block = ch * hp * wp * e.nb
-	e.x = aligned(e.blocks * e.block)
-	x := model.Host(val.X)
-	per := ch * h * w
-	for i := 0; i < e.n; i++ {
-		blk := e.x[(i/e.nb)*e.block:]
-		j := i % e.nb
-		for c := 0; c < ch; c++ {
-			for y := 0; y < h; y++ {
-				for xx := 0; xx < w; xx++ {
-					blk[((c*hp+y+border)*wp+xx+border)*e.nb+j] = x[i*per+(c*h+y)*w+xx]
-				}
-			}
-		}
-	}
-	for _, v := range model.Host(val.Y) {
-		e.y = append(e.y, int32(v))
-	}
-}
-
 // cnnPack is a population's programs in cnn_eval's layout.
 type cnnPack struct {
 	ops  []C.cnn_op
 	w, b []float32
 	off  []int64
+	// train packs for calibration (cnn_calibrate): convs followed by batch
+	// norm unfolded, their gamma and beta in g, statistics at bns' offsets.
+	train bool
+	g     []float32
+	bns   []calibStats
+	slen  int
 }
 
 // pack appends one individual's program: every conv's kept rows and kept
@@ -325,6 +344,9 @@ func (e *cnn) pack(pk *cnnPack, kept [][]int32, stats map[string]bnStats) error 
 			scale, shift, err := op.folded(rows, stats)
 			if err != nil {
 				return err
+			}
+			if pk.train && op.gamma != nil {
+				scale, shift = op.unfolded(rows, pk, &co)
 			}
 			taps := op.kh * op.kw
 			k := len(units) * taps
@@ -385,6 +407,24 @@ func (op *cnnOp) folded(rows []int32, stats map[string]bnStats) ([]float32, []fl
 	}
 	scale, shift := model.BNFold(bias, pick(op.gamma), pick(op.beta), mean, variance)
 	return scale, shift, nil
+}
+
+// unfolded gives the kept rows' scale (1) and shift (the conv bias) for a
+// conv whose batch norm cnn_calibrate applies itself, and records where its
+// gamma, beta and statistics go.
+func (op *cnnOp) unfolded(rows []int32, pk *cnnPack, co *C.cnn_op) ([]float32, []float32) {
+	scale, shift := make([]float32, len(rows)), make([]float32, len(rows))
+	co.bn, co.goff, co.soff = 1, C.int64_t(len(pk.g)), C.int64_t(pk.slen)
+	for i, r := range rows {
+		scale[i], shift[i] = 1, op.bias[r]
+		pk.g = append(pk.g, op.gamma[r])
+	}
+	for _, r := range rows {
+		pk.g = append(pk.g, op.beta[r])
+	}
+	pk.bns = append(pk.bns, calibStats{path: op.bn, at: pk.slen, n: len(rows)})
+	pk.slen += 2 * len(rows)
+	return scale, shift
 }
 
 // evaluate scores a population.

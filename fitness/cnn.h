@@ -23,7 +23,10 @@ typedef struct {
   int32_t kh, kw, stride, pad; // conv and pool window
   int32_t relu;               // conv: ReLU after the (residual) sum
   int32_t k;                  // conv: taps (in_c · kh · kw)
+  int32_t bn;                 // conv: batch norm follows (calibration only)
+  int32_t pad_;
   int64_t woff, boff, ioff;   // conv: packed weights, biases, tap offsets
+  int64_t goff, soff;         // calibration: gamma then beta; statistics
 } cnn_op;
 
 // What every individual shares.
@@ -49,3 +52,14 @@ typedef struct {
 int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
              const float *b, const int64_t *off, int p0, int p1, int b0,
              int b1, double *loss, int32_t *correct);
+
+// cnn_calibrate re-estimates batch-norm statistics for one individual
+// (ops: its program, packed unfolded: convs followed by batch norm carry
+// bn = 1, their gamma and beta at g + goff). Calibration batches b0..b1-1
+// run in training mode; batch b is count[b] samples in the input blocks
+// from first[b] (at most 64 blocks). stats + b·slen + soff gets each such
+// conv's batch mean, then the unbiased batch variance, per kept channel.
+int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
+                  const float *b, const int64_t *off, const float *g,
+                  const int32_t *first, const int32_t *count, double eps,
+                  int64_t slen, int b0, int b1, double *stats);

@@ -83,7 +83,7 @@ func (t *tail) close()       {} // Go memory only
 
 func (e *cnn) name() string {
 	if e.adapt != nil {
-		return "conv tiles, adaptive BN per mask"
+		return "conv tiles, adaptive BN " + e.adaptBy
 	}
 	return "conv tiles"
 }

@@ -42,7 +42,8 @@ type Evaluator struct {
 }
 
 // AdaptBN makes every evaluation re-estimate the masked network's
-// batch-norm statistics on these input batches first (model.RecalibrateBN).
+// batch-norm statistics on these input batches first (model.RecalibrateBN;
+// on the CNN engine, its own calibration in training mode).
 // It reports false, and changes nothing, for networks without batch norm.
 // The evaluator does not own the batches. Masks then go through the
 // per-mask path: a shared prefix would carry the dense statistics.
@@ -62,14 +63,18 @@ func (e *Evaluator) AdaptBN(batches []*ts.Tensor) bool {
 		e.engine = cnnEngine(e)
 	}
 	if c, ok := e.engine.(*cnn); ok {
-		c.adapt = func(m search.Mask) (map[string]bnStats, error) { return e.adaptedStats(UnitMask(m, e.Groups)) }
+		if cal := c.calibrator(batches); cal != nil {
+			c.adapt, c.adaptBy = cal.stats, "on the tiles"
+		} else {
+			c.adapt, c.adaptBy = func(m search.Mask) (map[string]bnStats, error) { return e.adaptedStats(UnitMask(m, e.Groups)) }, "in libtorch"
+		}
 	}
 	return true
 }
 
 // adaptedStats re-estimates the batch-norm statistics of a mask's rebuilt
-// network on the calibration batches: what the masked network would have
-// for every kept channel.
+// network on the calibration batches (libtorch): for batches larger than
+// the engine's calibration takes.
 func (e *Evaluator) adaptedStats(um model.UnitMask) (map[string]bnStats, error) {
 	r, err := e.Net.Rebuild(um)
 	if err != nil {

@@ -272,25 +272,46 @@ func TestAdaptBN(t *testing.T) {
 		t.Fatal("AdaptBN refused a network with batch norm")
 	}
 	ps, _ := plain.Evaluate(masks)
+	byHand := func(calib []*ts.Tensor, as []search.Score) {
+		t.Helper()
+		for i, m := range masks {
+			c := n.Clone()
+			if err := c.SetUnitMask(UnitMask(m, groups)); err != nil {
+				t.Fatal(err)
+			}
+			c.RecalibrateBN(calib)
+			want := scoreNet(c, 0, val.X, val.Y)
+			c.Drop()
+			if math.Abs(as[i].ValAccuracy-want.ValAccuracy) > 1e-9 || math.Abs(as[i].Loss-want.Loss) > 1e-4 {
+				t.Errorf("mask %d: adapted %+v, by hand %+v", i, as[i], want)
+			}
+			if math.Abs(as[i].Loss-ps[i].Loss) < 1e-6 {
+				t.Errorf("mask %d: adapting changed nothing (%+v)", i, as[i])
+			}
+		}
+	}
 	as, err := adapt.Evaluate(masks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range masks {
-		c := n.Clone()
-		if err := c.SetUnitMask(UnitMask(m, groups)); err != nil {
-			t.Fatal(err)
-		}
-		c.RecalibrateBN(calib)
-		want := scoreNet(c, 0, val.X, val.Y)
-		c.Drop()
-		if math.Abs(as[i].ValAccuracy-want.ValAccuracy) > 1e-9 || math.Abs(as[i].Loss-want.Loss) > 1e-4 {
-			t.Errorf("mask %d: adapted %+v, by hand %+v", i, as[i], want)
-		}
-		if math.Abs(as[i].Loss-ps[i].Loss) < 1e-6 {
-			t.Errorf("mask %d: adapting changed nothing (%+v)", i, as[i])
-		}
+	if name := adapt.Engine(); !strings.Contains(name, "on the tiles") {
+		t.Errorf("engine %q, want adaptive BN on the tiles", name)
 	}
+	byHand(calib, as)
+	// A batch larger than the engine's calibration takes (1,024) is
+	// re-estimated in libtorch, to the same effect.
+	big := []*ts.Tensor{ts.MustCat([]*ts.Tensor{val.X, val.X, val.X}, 0)}
+	defer big[0].MustDrop()
+	large := NewEvaluator(n, Units, groups, val, false)
+	defer large.Close()
+	large.AdaptBN(big)
+	if name := large.Engine(); !strings.Contains(name, "in libtorch") {
+		t.Errorf("engine %q for a batch of 1,500, want adaptive BN in libtorch", name)
+	}
+	if as, err = large.Evaluate(masks); err != nil {
+		t.Fatal(err)
+	}
+	byHand(big, as)
 	mlp, _ := setup(t, model.Spec{Arch: "mlp", Widths: []int64{8}, Input: [3]int64{1, 8, 8}, Classes: 10})
 	defer mlp.Drop()
 	if NewEvaluator(mlp, Weights, nil, val, false).AdaptBN(calib) {
