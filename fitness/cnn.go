@@ -341,12 +341,12 @@ func (e *cnn) pack(pk *cnnPack, kept [][]int32, stats map[string]bnStats) error 
 			co.relu = 1
 		}
 		if op.kind == C.CNN_CONV {
-			scale, shift, err := op.folded(rows, stats)
-			if err != nil {
-				return err
-			}
+			var scale, shift []float32
+			var err error
 			if pk.train && op.gamma != nil {
 				scale, shift = op.unfolded(rows, pk, &co)
+			} else if scale, shift, err = op.folded(rows, stats); err != nil {
+				return err
 			}
 			taps := op.kh * op.kw
 			k := len(units) * taps
