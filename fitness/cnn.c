@@ -191,6 +191,36 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
   return rc;
 }
 
+// lane_sum is the sum over a channel's interior cells and valid samples of
+// (v - m), or of (v - m)² when squared: row sums in float lanes (they
+// vectorise), rows added in double.
+static double lane_sum(float **dst, int S, const int32_t *valid, int64_t ch,
+                       int bd, int hp, int wp, int nb, float m, int squared) {
+  double sum = 0;
+  for (int s = 0; s < S; s++) {
+    for (int y = bd; y < hp - bd; y++) {
+      float acc[NR] = {0};
+      for (int x = bd; x < wp - bd; x++) {
+        const float *v = dst[s] + ch + ((int64_t)y * wp + x) * nb;
+        if (squared) { // two loops: each vectorises without a branch
+          for (int j = 0; j < nb; j++) {
+            float d = j < valid[s] ? v[j] - m : 0;
+            acc[j % NR] += d * d;
+          }
+        } else {
+          for (int j = 0; j < nb; j++) {
+            acc[j % NR] += j < valid[s] ? v[j] - m : 0;
+          }
+        }
+      }
+      for (int j = 0; j < NR; j++) {
+        sum += acc[j];
+      }
+    }
+  }
+  return sum;
+}
+
 // bn_train is batch norm in training mode on a conv's output held in
 // sub-blocks dst[0..S-1] (sub-block s: its first valid[s] samples count):
 // each channel normalised with the batch's mean and biased variance,
@@ -207,39 +237,8 @@ static void bn_train(int nb, int S, const int32_t *valid, double eps,
   }
   for (int c = 0; c < o->out_c; c++) {
     int64_t ch = (int64_t)c * hp * wp * nb;
-    // Row sums in float lanes (vectorised), rows added in double.
-    double sum = 0, sq = 0;
-    for (int s = 0; s < S; s++) {
-      for (int y = bd; y < hp - bd; y++) {
-        float acc[NR] = {0};
-        for (int x = bd; x < wp - bd; x++) {
-          const float *v = dst[s] + ch + ((int64_t)y * wp + x) * nb;
-          for (int j = 0; j < nb; j++) {
-            acc[j % NR] += j < valid[s] ? v[j] : 0;
-          }
-        }
-        for (int j = 0; j < NR; j++) {
-          sum += acc[j];
-        }
-      }
-    }
-    double mean = sum / cnt;
-    float m = (float)mean;
-    for (int s = 0; s < S; s++) {
-      for (int y = bd; y < hp - bd; y++) {
-        float acc[NR] = {0};
-        for (int x = bd; x < wp - bd; x++) {
-          const float *v = dst[s] + ch + ((int64_t)y * wp + x) * nb;
-          for (int j = 0; j < nb; j++) {
-            float d = j < valid[s] ? v[j] - m : 0;
-            acc[j % NR] += d * d;
-          }
-        }
-        for (int j = 0; j < NR; j++) {
-          sq += acc[j];
-        }
-      }
-    }
+    double mean = lane_sum(dst, S, valid, ch, bd, hp, wp, nb, 0, 0) / cnt;
+    double sq = lane_sum(dst, S, valid, ch, bd, hp, wp, nb, (float)mean, 1);
     stats[c] = mean;
     stats[o->out_c + c] = cnt > 1 ? sq / (cnt - 1) : sq;
     double scale = gamma[c] / sqrt(sq / cnt + eps);
