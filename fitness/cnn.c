@@ -268,7 +268,8 @@ static void bn_train(int nb, int S, const int32_t *valid, double eps,
 int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
                   const float *b, const int64_t *off, const float *g,
                   const int32_t *first, const int32_t *count, double eps,
-                  int64_t slen, int b0, int b1, double *stats) {
+                  int64_t slen, int b0, int b1, float *buf, int64_t buf_len,
+                  double *stats) {
   int nb = net->nb;
   if (nb % NR != 0 || net->ops < 1 || net->buffers < 1) {
     return ENGINE_ESHAPE;
@@ -282,9 +283,8 @@ int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
     most = S > most ? S : most;
   }
   int64_t set = (int64_t)net->buffers * net->buffer;
-  float *buf = aligned_alloc(64, sizeof(float) * set * most);
-  if (!buf) {
-    return ENGINE_ENOMEM;
+  if (set * most > buf_len) {
+    return ENGINE_ESHAPE;
   }
   memset(buf, 0, sizeof(float) * set * most);
   int rc = ENGINE_OK;
@@ -320,6 +320,5 @@ int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
       }
     }
   }
-  free(buf);
   return rc;
 }

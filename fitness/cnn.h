@@ -59,7 +59,10 @@ int cnn_eval(const cnn_net *net, const cnn_op *ops, const float *w,
 // run in training mode; batch b is count[b] samples in the input blocks
 // from first[b] (at most 64 blocks). stats + b·slen + soff gets each such
 // conv's batch mean, then the unbiased batch variance, per kept channel.
+// buf (buf_len floats) is scratch for a batch's activation buffers:
+// buffers · buffer floats per block of the largest batch.
 int cnn_calibrate(const cnn_net *net, const cnn_op *ops, const float *w,
                   const float *b, const int64_t *off, const float *g,
                   const int32_t *first, const int32_t *count, double eps,
-                  int64_t slen, int b0, int b1, double *stats);
+                  int64_t slen, int b0, int b1, float *buf, int64_t buf_len,
+                  double *stats);

@@ -24,10 +24,15 @@ type calibStats struct {
 // calibrator is the engine's program on adaptive BN's calibration
 // batches, each laid out in blocks of 16 like the validation samples, so
 // that re-estimating a mask's statistics runs on the engine's tiles
-// (cnn_calibrate) instead of a rebuilt network in libtorch.
+// (cnn_calibrate) instead of a rebuilt network in libtorch. One mask at a
+// time: the scratch buffers are shared between calls.
 type calibrator struct {
 	e            *cnn
 	first, count []int32 // per batch: its first block and its samples
+	// scratch: per thread, the activation buffers of the largest batch,
+	// kept between masks (allocated in C per call, they left tens of MB
+	// in every thread's malloc arena).
+	scratch [][]float32
 }
 
 // maxCalibBatch is cnn_calibrate's limit on one batch (64 blocks).
@@ -36,7 +41,7 @@ const maxCalibBatch = 64 * 16
 // calibrator returns nil when a batch is larger than cnn_calibrate takes.
 func (e *cnn) calibrator(batches []*ts.Tensor) *calibrator {
 	cal := &calibrator{}
-	blocks := 0
+	blocks, most := 0, 1
 	for _, b := range batches {
 		n := int(b.MustSize()[0])
 		if n < 1 || n > maxCalibBatch {
@@ -44,6 +49,7 @@ func (e *cnn) calibrator(batches []*ts.Tensor) *calibrator {
 		}
 		cal.first, cal.count = append(cal.first, int32(blocks)), append(cal.count, int32(n))
 		blocks += (n + 15) / 16
+		most = max(most, (n+15)/16)
 	}
 	c := &cnn{ops: e.ops, sizes: e.sizes, threads: e.threads, simd: e.simd, buffers: e.buffers, in: e.in, border: e.border}
 	c.setBlocks(16, blocks)
@@ -54,6 +60,9 @@ func (e *cnn) calibrator(batches []*ts.Tensor) *calibrator {
 		}
 	}
 	cal.e = c
+	for range max(1, min(c.threads, len(batches))) {
+		cal.scratch = append(cal.scratch, aligned(c.buffers*c.buffer*most))
+	}
 	return cal
 }
 
@@ -83,7 +92,7 @@ func (cal *calibrator) stats(m search.Mask) (map[string]bnStats, error) {
 	net := C.cnn_net{ops: C.int32_t(len(e.ops)), buffers: C.int32_t(e.buffers), nb: C.int32_t(e.nb),
 		n: C.int32_t(e.blocks * e.nb), simd: e.simd, block: C.int64_t(e.block), buffer: C.int64_t(e.buffer),
 		x: (*C.float)(&e.x[0])}
-	threads := max(1, min(e.threads, batches))
+	threads := len(cal.scratch)
 	errs := make([]error, threads)
 	var wg sync.WaitGroup
 	for th := range threads {
@@ -94,7 +103,7 @@ func (cal *calibrator) stats(m search.Mask) (map[string]bnStats, error) {
 			rc := C.cnn_calibrate(&net, &pk.ops[0], (*C.float)(&pk.w[0]), (*C.float)(&pk.b[0]),
 				(*C.int64_t)(&pk.off[0]), (*C.float)(&pk.g[0]), (*C.int32_t)(&cal.first[0]),
 				(*C.int32_t)(&cal.count[0]), C.double(model.BNEps), C.int64_t(pk.slen), C.int(b0), C.int(b1),
-				(*C.double)(&out[0]))
+				(*C.float)(&cal.scratch[th][0]), C.int64_t(len(cal.scratch[th])), (*C.double)(&out[0]))
 			errs[th] = engineError(rc)
 		}()
 	}
