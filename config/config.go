@@ -133,7 +133,8 @@ type FitnessConfig struct {
 	// ProbeEpochs > 0 (with max_error) chooses on the error after
 	// fine-tuning instead: the cheapest front point whose validation error
 	// after this many fine-tuning epochs is at most max_error, found by
-	// bisection over the front by cost (each probe a short fine-tune).
+	// bisection over the front by cost (each probe a short fine-tune; the
+	// search's own choice, within max_error already, is not probed).
 	ProbeEpochs int `yaml:"probe_epochs,omitempty"`
 	// Cost is what a pareto search minimises beside the error, for neuron
 	// and channel masks: flops (default), params, units (kept neurons,

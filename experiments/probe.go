@@ -35,7 +35,10 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 	}
 	pass := func(i int) (bool, error) {
 		kept := m.space.Counts(front[i].Mask)
-		k := slices.IndexFunc(probes, func(pr results.Probe) bool { return pr.Index == i && slices.Equal(pr.Kept, kept) })
+		// A probe of another length (an edited config.yaml) does not count.
+		k := slices.IndexFunc(probes, func(pr results.Probe) bool {
+			return pr.Index == i && pr.Epochs == epochs && slices.Equal(pr.Kept, kept)
+		})
 		if k < 0 {
 			p.printf("probe: front point %d of %d, kept %v, val acc %.2f%% before fine-tuning\n", i+1, len(front), kept, 100*front[i].Score.ValAccuracy)
 			net, err := p.frontNetwork(dense, m, front[i].Mask, s, epochs, "probe")
@@ -64,16 +67,23 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 	if hi < 0 {
 		return fmt.Errorf("probe: the search's choice is not on its front (a bug)")
 	}
-	ok, err := pass(hi)
-	if err != nil {
-		return err
+	// Fine-tuning from the dense weights does not lose accuracy in
+	// practice, so a choice already within max_error needs no probe: one
+	// fine-tune of the largest network saved.
+	ok := search.WithinError(front[hi].Score, maxErr)
+	if !ok {
+		var err error
+		if ok, err = pass(hi); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		if lo, hi = hi+1, len(front)-1; lo > hi {
 			p.printf("probe: no front point reaches validation error <= %.2f%% after %d epochs; keeping the search's choice\n", 100*maxErr, epochs)
 			return nil
 		}
-		if ok, err = pass(hi); err != nil {
+		ok, err := pass(hi)
+		if err != nil {
 			return err
 		}
 		if !ok {

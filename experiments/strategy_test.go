@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -639,17 +640,21 @@ func TestProbesChooseOnErrorAfterFineTuning(t *testing.T) {
 	if chosen < 0 || before < 0 || chosen > before {
 		t.Fatalf("chosen point %d, the choice before fine-tuning %d", chosen, before)
 	}
-	passed := func(i int) (bool, bool) {
-		k := slices.IndexFunc(probes, func(p results.Probe) bool { return p.Index == i })
+	passed := func(probes []results.Probe, i, epochs int) (bool, bool) {
+		k := slices.IndexFunc(probes, func(p results.Probe) bool { return p.Index == i && p.Epochs == epochs })
 		if k < 0 {
 			return false, false
 		}
 		return search.WithinError(search.Score{ValAccuracy: probes[k].ValAccuracy}, maxErr), true
 	}
-	if ok, probed := passed(chosen); !ok || !probed {
+	// The search's own choice is within max_error already: never probed.
+	if _, probed := passed(probes, before, 1); probed {
+		t.Errorf("the search's choice %d was probed", before)
+	}
+	if ok, probed := passed(probes, chosen, 1); chosen != before && (!ok || !probed) {
 		t.Errorf("chosen point %d: probed %v, within max_error %v", chosen, probed, ok)
 	}
-	if ok, probed := passed(chosen - 1); chosen > 0 && (ok || !probed) {
+	if ok, probed := passed(probes, chosen-1, 1); chosen > 0 && (ok || !probed) {
 		t.Errorf("the point before the chosen one: probed %v, within max_error %v (want a failed probe)", probed, ok)
 	}
 	if limit := bits.Len(uint(len(f.Points))) + 1; len(probes) > limit {
@@ -659,5 +664,26 @@ func TestProbesChooseOnErrorAfterFineTuning(t *testing.T) {
 		t.Errorf("final network %v, chosen point keeps %v", a, f.Points[chosen].Kept)
 	}
 	t.Logf("front of %d, choice before fine-tuning %d, after %d probes %d", len(f.Points), before, len(probes), chosen)
+
+	// Resumed with longer probes (config.yaml edited), the run probes again:
+	// probes of another length do not count.
+	if err := os.Remove(filepath.Join(o.Dir, results.MetricsFile)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := config.LoadWith("testdata/tiny.yaml", append(sets, "search.fitness.probe_epochs=2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(e, RunOptions{Out: filepath.Dir(filepath.Dir(o.Dir)), Resume: o.Dir, Stdout: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	var again []results.Probe
+	if b, err := os.ReadFile(filepath.Join(o.Dir, results.ProbeFile)); err != nil || json.Unmarshal(b, &again) != nil {
+		t.Fatalf("probes.json after the resume: %v", err)
+	}
+	if n := len(again) - len(probes); n < 1 || !reflect.DeepEqual(again[:len(probes)], probes) ||
+		slices.ContainsFunc(again[len(probes):], func(p results.Probe) bool { return p.Epochs != 2 }) {
+		t.Errorf("after the resume with 2-epoch probes: %+v (before: %+v)", again, probes)
+	}
 	strategyFails(t, "probes front points against max_error", "search.fitness.objective=pareto", "search.fitness.probe_epochs=2")
 }
