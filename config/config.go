@@ -115,6 +115,12 @@ type SearchConfig struct {
 	CrossoverRate float64       `yaml:"crossover_rate"` // [0,1]
 	MutationRate  float64       `yaml:"mutation_rate"`  // [0,1]
 	Elitism       int           `yaml:"elitism"`        // >=0 and < population
+	// Genome is what a genetic or random search varies: masks (the
+	// default: every unit or weight on its own) or layers (one keep count
+	// per layer, per tied group of channels, prune.criterion deciding inside
+	// each layer: the per-layer allocation EagleEye and ABCPruner search;
+	// with weight granularity the same as granularity layer).
+	Genome string `yaml:"genome,omitempty"`
 	Fitness       FitnessConfig `yaml:"fitness"`
 }
 

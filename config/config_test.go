@@ -233,3 +233,17 @@ func TestPruneInputsRule(t *testing.T) {
 	e.Prune.Granularity = "channel"
 	wantErr(t, e.Validate(), "prune.inputs: prunes the input features of an MLP: only with granularity neuron and a model without convolutions")
 }
+
+func TestGenomeRule(t *testing.T) {
+	e := config.Default()
+	e.Model.Arch, e.Prune.Granularity, e.Search.Genome = "lenet5", "channel", config.GenomeLayers
+	if err := e.Validate(); err != nil {
+		t.Fatalf("the GA over per-layer channel counts: %v", err)
+	}
+	e.Search.Genome = "layer"
+	wantErr(t, e.Validate(), `search.genome: must be one of masks, layers; got "layer" (did you mean "layers"?)`)
+	e.Search.Genome, e.Search.Algorithm = config.GenomeLayers, "global-magnitude"
+	wantErr(t, e.Validate(), "search.genome: per-layer allocations are searched by genetic or random, not global-magnitude")
+	e.Search.Algorithm, e.Search.Fitness.Objective = "genetic", "pareto"
+	wantErr(t, e.Validate(), "search.genome: pareto searches masks, not per-layer allocations")
+}

@@ -57,11 +57,11 @@ func TestSetErrors(t *testing.T) {
 	}{
 		{[]string{"search.population=1"}, "--set search.population=1: search.population: must be >= 2"},
 		{[]string{"search.populaton=8"}, `--set search.populaton=8: search.populaton: unknown key (did you mean "population"?); ` +
-			"valid keys in search: algorithm, population, generations, crossover_rate, mutation_rate, elitism, fitness"},
+			"valid keys in search: algorithm, population, generations, crossover_rate, mutation_rate, elitism, genome, fitness"},
 		{[]string{"bogus=1"}, "--set bogus=1: bogus: unknown key; valid keys at the top level: " +
 			"name, seed, device, threads, eval_batch, data, model, train, prune, search, reconstruct"},
 		{[]string{"search=1"}, "--set search=1: search: is a section, not a value; set one of its keys: " +
-			"algorithm, population, generations, crossover_rate, mutation_rate, elitism, fitness"},
+			"algorithm, population, generations, crossover_rate, mutation_rate, elitism, genome, fitness"},
 		{[]string{"model.arch.x=1"}, "--set model.arch.x=1: model.arch.x: unknown key: model.arch is a value, not a section"},
 		{[]string{"search.population"}, "--set search.population: expected key.path=value"},
 		{[]string{"train.epochs=ten"}, `--set train.epochs=ten: train.epochs: must be an integer, got "ten"`},

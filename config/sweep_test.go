@@ -107,7 +107,7 @@ func TestSweepErrors(t *testing.T) {
 			"S:5:7: search.population: must be >= 2"},
 		{"base: base.yaml\ngrid:\n  search.populaton: [4]\n",
 			`S:3:3: search.populaton: unknown key (did you mean "population"?); valid keys in search: ` +
-				"algorithm, population, generations, crossover_rate, mutation_rate, elitism, fitness"},
+				"algorithm, population, generations, crossover_rate, mutation_rate, elitism, genome, fitness"},
 		{"base: base.yaml\ngrid: {search.elitism: [2, 8]}\n",
 			"S:2:28: search.elitism: must be < search.population (8)"},
 		{"base: base.yaml\ngrid: {model.widths: [[16], [0]]}\n",

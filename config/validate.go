@@ -7,6 +7,12 @@ import (
 	"strings"
 )
 
+// search.genome values.
+const (
+	GenomeMasks  = "masks"
+	GenomeLayers = "layers"
+)
+
 // Allowed values of the enumerated keys.
 var (
 	Devices  = []string{"auto", "cpu", "cuda"}
@@ -21,6 +27,7 @@ var (
 	Costs         = []string{"flops", "params", "latency", "units"}
 	Methods       = []string{"none", "refit", "finetune", "refit+finetune"}
 	Inits         = []string{"keep", "rewind", "reinit"}
+	Genomes       = []string{GenomeMasks, GenomeLayers}
 	trainSetSize  = map[string]int{"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}
 )
 
@@ -46,6 +53,8 @@ func Allowed(path string) []string {
 		return Criteria
 	case "search.algorithm":
 		return StrategyNames(nil)
+	case "search.genome":
+		return Genomes
 	case "search.fitness.objective":
 		return Objectives
 	case "search.fitness.cost":

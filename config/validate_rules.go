@@ -103,6 +103,9 @@ func (c *checker) search(s *SearchConfig) {
 	c.within("search.crossover_rate", s.CrossoverRate, 0, 1, true, true)
 	c.within("search.mutation_rate", s.MutationRate, 0, 1, true, true)
 	c.atLeast("search.elitism", s.Elitism, 0)
+	if s.Genome != "" {
+		c.oneOf("search.genome", s.Genome)
+	}
 	c.oneOf("search.fitness.objective", s.Fitness.Objective)
 	c.nonNegative("search.fitness.lambda", s.Fitness.Lambda)
 	c.within("search.fitness.max_error", s.Fitness.MaxError, 0, 1, true, false)
@@ -180,6 +183,15 @@ func (c *checker) combinations(e *Experiment) {
 			s.Algorithm, Either(strategy.Granularities, false), g)
 	case strings.HasPrefix(e.Reconstruct.Method, "refit") && g != "neuron" && g != "channel":
 		c.failBecause("reconstruct.method", "prune.granularity", "least-squares refit needs prune.granularity neuron or channel, not %s", g)
+	}
+	if s.Genome == GenomeLayers {
+		switch {
+		case known && !slices.Contains(strategy.Granularities, "layer"):
+			c.failBecause("search.genome", "search.algorithm", "per-layer allocations are searched by %s, not %s",
+				Either(StrategyNames(func(o StrategyRules) bool { return slices.Contains(o.Granularities, "layer") }), false), s.Algorithm)
+		case s.Fitness.Objective == "pareto":
+			c.failBecause("search.genome", "search.fitness.objective", "pareto searches masks, not per-layer allocations")
+		}
 	}
 	if tf := e.Prune.TargetFLOPs; tf != 0 {
 		switch g := e.Prune.Granularity; {

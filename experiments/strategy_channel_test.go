@@ -23,6 +23,9 @@ func TestChannelStrategies(t *testing.T) {
 		// The criteria measured inside residual blocks, tied channels included.
 		"resnet20-taylor":     append(resnet, "prune.criterion=taylor"),
 		"resnet20-activation": append(resnet, "prune.criterion=activation", "search.fitness.adapt_bn=2"),
+		// Per-layer channel counts of tied groups under a FLOPs budget.
+		"resnet20-genome-layers": append(resnet[:len(resnet)-1:len(resnet)-1], "search.algorithm=genetic", "search.genome=layers",
+			"prune.target_flops=0.5", "search.population=6", "search.generations=2"),
 	}
 	for _, alg := range []string{"genetic", "random", "global-magnitude", "threshold", "iterative-magnitude", "greedy", "layerwise"} {
 		runs[alg] = append(base, "search.algorithm="+alg)
@@ -33,6 +36,9 @@ func TestChannelStrategies(t *testing.T) {
 			r := o.Run
 			if r.Final.Params >= r.Dense.Params || r.Final.FLOPs >= r.Dense.FLOPs {
 				t.Errorf("final not smaller: params %d -> %d, FLOPs %d -> %d", r.Dense.Params, r.Final.Params, r.Dense.FLOPs, r.Final.FLOPs)
+			}
+			if want := (1 - r.TargetFLOPs) * float64(r.Dense.FLOPs); r.TargetFLOPs > 0 && (float64(r.Final.FLOPs) > want || float64(r.Final.FLOPs) < 0.98*want) {
+				t.Errorf("final FLOPs %d, budget %.0f", r.Final.FLOPs, want)
 			}
 		})
 	}

@@ -445,10 +445,16 @@ func TestTargetFLOPsHoldsInEveryBudgetedStrategy(t *testing.T) {
 	if len(names) < 5 {
 		t.Fatalf("strategies with FLOPs budgets: %v", names)
 	}
+	// The allocation genomes of genetic and random take the budget too.
+	runs := [][]string{{"search.algorithm=genetic", "search.genome=layers"}, {"search.algorithm=random", "search.genome=layers"}}
+	for _, alg := range names {
+		runs = append(runs, []string{"search.algorithm=" + alg})
+	}
 	for _, target := range []float64{0.5, 0.8} {
-		for _, alg := range names {
-			o, _ := strategyRun(t, "search.algorithm="+alg, "model.widths=[256, 128]", fmt.Sprintf("prune.target_flops=%g", target),
-				"search.population=6", "search.generations=2", "reconstruct.epochs=0", "train.epochs=1")
+		for _, sets := range runs {
+			alg := strings.Join(sets, " ")
+			o, _ := strategyRun(t, append(sets, "model.widths=[256, 128]", fmt.Sprintf("prune.target_flops=%g", target),
+				"search.population=6", "search.generations=2", "reconstruct.epochs=0", "train.epochs=1")...)
 			r := o.Run
 			want := (1 - target) * float64(r.Dense.FLOPs)
 			if got := float64(r.Final.FLOPs); got > want || got < 0.98*want {

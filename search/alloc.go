@@ -93,9 +93,9 @@ func proportionalAlloc(space Space) Mask {
 }
 
 // fitCounts clamps counts to [MinKeep, Size] and, when budgeted, scales
-// them so they sum to Keep: a common factor found by bisection, then the
-// rounding remainder one slot at a time on the segments with room, largest
-// first.
+// them so they sum to Keep (or fit the cost budget, fitCost): a common
+// factor found by bisection, then the rounding remainder one slot at a time
+// on the segments with room, largest first.
 func fitCounts(space Space, c []int, budgeted bool) []int {
 	mk := space.minKeep()
 	clamp := func(i int, v float64) int {
@@ -107,6 +107,9 @@ func fitCounts(space Space, c []int, budgeted bool) []int {
 	}
 	if !budgeted {
 		return out
+	}
+	if space.CostBudgeted() {
+		return fitCost(space, c, clamp)
 	}
 	total := 0
 	for i := range c {
@@ -162,6 +165,48 @@ func fitCounts(space Space, c []int, budgeted bool) []int {
 		}
 		if !moved {
 			break // the budget cannot be met; Validate rejects such spaces
+		}
+	}
+	return out
+}
+
+// fitCost is fitCounts under a cost budget: counts scaled by the largest
+// common factor whose cost fits MaxCost, then single slots added, largest
+// segment first, while one fits, so the cost ends within one slot's marginal
+// cost of the budget.
+func fitCost(space Space, c []int, clamp func(int, float64) int) []int {
+	scaled := func(f float64) []int {
+		out := make([]int, len(c))
+		for i := range c {
+			out[i] = clamp(i, f*float64(max(c[i], 1)))
+		}
+		return out
+	}
+	fits := func(f float64) bool { return space.Cost.Of(scaled(f)) <= space.MaxCost }
+	lo, hi := 0.0, 1.0
+	for fits(hi) && hi < 1e12 {
+		hi *= 2
+	}
+	for it := 0; it < 60; it++ {
+		if mid := (lo + hi) / 2; fits(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	out := scaled(lo)
+	order := make([]int, len(c))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return space.Segments[y].Size - space.Segments[x].Size })
+	for added := true; added; {
+		added = false
+		for _, i := range order {
+			if out[i] < space.Segments[i].Size && space.Cost.Of(out)+space.marginal(out, i) <= space.MaxCost {
+				out[i]++
+				added = true
+			}
 		}
 	}
 	return out

@@ -145,3 +145,37 @@ func TestFitCountsMeetsTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// Under a cost budget (FLOPs of a chain a → b → c) allocation genomes stay
+// prefixes, never cost more than the budget and leave no slot that would
+// still fit, and the GA beats the proportional allocation.
+func TestPerLayerGeneticUnderACostBudget(t *testing.T) {
+	toy := newAllocToy()
+	toy.space.Cost = &Cost{Terms: []CostTerm{
+		{In: -1, InFixed: 3, Out: 0, Factor: 1}, {In: 0, Out: 1, Factor: 1}, {In: 1, Out: 2, Factor: 1}}}
+	toy.space.MaxCost = 0.3 * toy.space.DenseCost()
+	cfg := DefaultConfig()
+	cfg.Generations, cfg.Seed = 20, 5
+	res, err := Genetic(toy.space, toy, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := toy.space
+	for _, m := range toy.masks {
+		c := sp.Counts(m)
+		if !isPrefix(sp, m) || sp.Cost.Of(c) > sp.MaxCost {
+			t.Fatalf("mask %v: prefix %v, cost %.0f over the budget %.0f", c, isPrefix(sp, m), sp.Cost.Of(c), sp.MaxCost)
+		}
+		for si := range c {
+			if c[si] < sp.Segments[si].Size && sp.Cost.Of(c)+sp.marginal(c, si) <= sp.MaxCost {
+				t.Fatalf("mask %v: one more slot of segment %d still fits the budget", c, si)
+			}
+		}
+	}
+	prop := toy.total(sp.Counts(proportionalAlloc(sp))) / toy.best
+	if res.BestScore.ValAccuracy <= prop {
+		t.Errorf("best %.4f, proportional %.4f", res.BestScore.ValAccuracy, prop)
+	}
+	t.Logf("best %v (%.4f), proportional %v (%.4f), %d evaluations", sp.Counts(res.Best), res.BestScore.ValAccuracy,
+		sp.Counts(proportionalAlloc(sp)), prop, res.Evaluations)
+}

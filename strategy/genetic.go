@@ -12,8 +12,8 @@ func init() {
 	Register(Info{Run: genetic, StrategyRules: config.StrategyRules{
 		Name: "genetic",
 		Summary: "eaopt GA over masks at the budget: tournament selection, uniform crossover + repair, swap mutation, elitism; " +
-			"population seeded from the magnitude ranking. With `layer` granularity the genome is one keep count per layer " +
-			"(magnitude decides inside each layer): the search finds a per-layer allocation",
+			"population seeded from the magnitude ranking. With `layer` granularity or `search.genome: layers` the genome is one keep " +
+			"count per layer (per tied channel group; `prune.criterion` decides inside each layer): the search finds a per-layer allocation",
 		Granularities: []string{"weight", "neuron", "channel", "layer"},
 		Screens:       true,
 		TargetFLOPs:   true,

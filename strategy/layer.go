@@ -5,25 +5,28 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/search"
 )
 
-// perLayer runs layer granularity: the genome is one keep count per layer
-// and magnitude decides inside each layer. It presents the weight space to
-// the search with every segment sorted best first (search.Space.PerLayer,
-// whose masks keep a prefix of each segment) and translates those prefix
-// masks back into weight masks for the evaluator and the pipeline.
+// perLayer runs allocation genomes (layer granularity, or search.genome
+// layers): the genome is one keep count per layer (per tied group of
+// channels) and the criterion's scores decide inside each layer. It
+// presents the mask space to the search with every segment sorted best
+// first (search.Space.PerLayer, whose masks keep a prefix of each segment)
+// and translates those prefix masks back into masks of the flat space for
+// the evaluator and the pipeline.
 type perLayer struct {
-	weights search.Space // the weight space, slots in network order
-	sorted  search.Space // the same segments, best slot first
+	flat    search.Space // the mask space, slots in network order
+	sorted  search.Space // the same segments and budget, best slot first
 	perm    [][]int      // perm[si][j]: network index of the j-th best slot
 	ev      search.Evaluator
 }
 
-func newPerLayer(weights search.Space, ev search.Evaluator) *perLayer {
-	pl := &perLayer{weights: weights, ev: ev,
-		sorted: search.Space{Keep: weights.Keep, MinKeep: weights.MinKeep, PerLayer: true}}
-	for _, seg := range weights.Segments {
+func newPerLayer(flat search.Space, ev search.Evaluator) *perLayer {
+	pl := &perLayer{flat: flat, ev: ev, sorted: search.Space{Keep: flat.Keep, MinKeep: flat.MinKeep,
+		Cost: flat.Cost, MaxCost: flat.MaxCost, PerLayer: true}}
+	for _, seg := range flat.Segments {
 		order := rankDesc(segmentScores(seg), nil)
 		scores := make([]float64, len(order))
 		for j, i := range order {
@@ -35,10 +38,10 @@ func newPerLayer(weights search.Space, ev search.Evaluator) *perLayer {
 	return pl
 }
 
-// toWeights maps a prefix mask of the sorted space onto the weight space.
-func (pl *perLayer) toWeights(m search.Mask) search.Mask {
-	out := search.NewMask(pl.weights.N())
-	off := pl.weights.Offsets()
+// toFlat maps a prefix mask of the sorted space onto the flat space.
+func (pl *perLayer) toFlat(m search.Mask) search.Mask {
+	out := search.NewMask(pl.flat.N())
+	off := pl.flat.Offsets()
 	for si, k := range pl.sorted.Counts(m) {
 		for _, i := range pl.perm[si][:k] {
 			out.Set(off[si]+i, true)
@@ -47,22 +50,22 @@ func (pl *perLayer) toWeights(m search.Mask) search.Mask {
 	return out
 }
 
-// Evaluate scores allocations as the weight masks they stand for.
+// Evaluate scores allocations as the masks they stand for.
 func (pl *perLayer) Evaluate(masks []search.Mask) ([]search.Score, error) {
 	w := make([]search.Mask, len(masks))
 	for i, m := range masks {
-		w[i] = pl.toWeights(m)
+		w[i] = pl.toFlat(m)
 	}
 	return pl.ev.Evaluate(w)
 }
 
-// toWeightResult rewrites a result's masks as weight masks.
-func (pl *perLayer) toWeightResult(res *search.Result) *search.Result {
+// toFlatResult rewrites a result's masks as masks of the flat space.
+func (pl *perLayer) toFlatResult(res *search.Result) *search.Result {
 	out := *res
-	out.Best = pl.toWeights(res.Best)
+	out.Best = pl.toFlat(res.Best)
 	out.HallOfFame = slices.Clone(res.HallOfFame)
 	for i := range out.HallOfFame {
-		out.HallOfFame[i].Mask = pl.toWeights(res.HallOfFame[i].Mask)
+		out.HallOfFame[i].Mask = pl.toFlat(res.HallOfFame[i].Mask)
 	}
 	return &out
 }
@@ -78,10 +81,11 @@ func (pl *perLayer) describe(m search.Mask) string {
 }
 
 // overLayers runs a population search over s's masks, or, with layer
-// granularity, over per-layer allocations (one keep count per layer,
-// magnitude deciding inside each) whose best is turned back into a mask.
+// granularity or search.genome layers, over per-layer allocations (one keep
+// count per layer, the criterion deciding inside each) whose best is turned
+// back into a mask.
 func (s *Search) overLayers(run func(search.Space, search.Evaluator) (*search.Result, error)) (*Found, error) {
-	if s.Exp.Prune.Granularity != "layer" {
+	if s.Exp.Prune.Granularity != "layer" && s.Exp.Search.Genome != config.GenomeLayers {
 		res, err := run(s.Space, s.Screen)
 		return &Found{Result: res}, err
 	}
@@ -91,5 +95,5 @@ func (s *Search) overLayers(run func(search.Space, search.Evaluator) (*search.Re
 		return nil, err
 	}
 	s.Printf("search: per-layer keep: %s\n", pl.describe(res.Best))
-	return &Found{Result: pl.toWeightResult(res)}, nil
+	return &Found{Result: pl.toFlatResult(res)}, nil
 }
