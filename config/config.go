@@ -109,19 +109,19 @@ type PruneConfig struct {
 
 // SearchConfig configures the mask search.
 type SearchConfig struct {
-	Algorithm     string        `yaml:"algorithm"`      // a registered strategy (README: Strategies)
-	Population    int           `yaml:"population"`     // >=2
-	Generations   int           `yaml:"generations"`    // >=1
-	CrossoverRate float64       `yaml:"crossover_rate"` // [0,1]
-	MutationRate  float64       `yaml:"mutation_rate"`  // [0,1]
-	Elitism       int           `yaml:"elitism"`        // >=0 and < population
+	Algorithm     string  `yaml:"algorithm"`      // a registered strategy (README: Strategies)
+	Population    int     `yaml:"population"`     // >=2
+	Generations   int     `yaml:"generations"`    // >=1
+	CrossoverRate float64 `yaml:"crossover_rate"` // [0,1]
+	MutationRate  float64 `yaml:"mutation_rate"`  // [0,1]
+	Elitism       int     `yaml:"elitism"`        // >=0 and < population
 	// Genome is what a genetic or random search varies: masks (the
 	// default: every unit or weight on its own) or layers (one keep count
 	// per layer, per tied group of channels, prune.criterion deciding inside
 	// each layer: the per-layer allocation EagleEye and ABCPruner search;
 	// with weight granularity the same as granularity layer).
-	Genome string `yaml:"genome,omitempty"`
-	Fitness       FitnessConfig `yaml:"fitness"`
+	Genome  string        `yaml:"genome,omitempty"`
+	Fitness FitnessConfig `yaml:"fitness"`
 }
 
 // FitnessConfig defines the search objective.

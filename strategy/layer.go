@@ -17,10 +17,10 @@ import (
 // and translates those prefix masks back into masks of the flat space for
 // the evaluator and the pipeline.
 type perLayer struct {
-	flat    search.Space // the mask space, slots in network order
-	sorted  search.Space // the same segments and budget, best slot first
-	perm    [][]int      // perm[si][j]: network index of the j-th best slot
-	ev      search.Evaluator
+	flat   search.Space // the mask space, slots in network order
+	sorted search.Space // the same segments and budget, best slot first
+	perm   [][]int      // perm[si][j]: network index of the j-th best slot
+	ev     search.Evaluator
 }
 
 func newPerLayer(flat search.Space, ev search.Evaluator) *perLayer {
