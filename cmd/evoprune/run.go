@@ -72,7 +72,7 @@ Strategies (search.algorithm), with the granularities they work on:
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "root folder for run directories (default runs)")
-	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value, e.g. --set search.population=16 (repeatable)")
+	c.Flags().StringArrayVar(&sets, "set", nil, "override a config value, e.g. --set search.population=16; an empty value (--set search.fitness.cost=) clears a key (repeatable)")
 	c.Flags().StringVar(&resume, "resume", "", "continue the interrupted run in this directory")
 	return c
 }
