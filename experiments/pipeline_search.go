@@ -174,9 +174,13 @@ func (r runStore) Checkpoint() (*search.Checkpoint, error) {
 
 func (r runStore) Generation(generations int, pr search.Progress, cp *search.Checkpoint) error {
 	p := r.p
-	p.printf("gen %3d/%d  best %.4f  mean %.4f  val acc %.2f%%  density %.3f  evals %d  %.0f evals/s\n",
+	rate := fmt.Sprintf("%.0f evals/s", pr.EvalsPerSec)
+	if pr.EvalsPerSec < 10 { // CNN searches: a few per second or less
+		rate = fmt.Sprintf("%.2f evals/s", pr.EvalsPerSec)
+	}
+	p.printf("gen %3d/%d  best %.4f  mean %.4f  val acc %.2f%%  density %.3f  evals %d  %s\n",
 		pr.Generation, generations, pr.BestFitness, pr.MeanFitness, 100*pr.BestValAccuracy,
-		pr.BestDensity, pr.Evaluations, pr.EvalsPerSec)
+		pr.BestDensity, pr.Evaluations, rate)
 	if err := os.MkdirAll(p.dir.File(results.CheckpointDir), 0o755); err != nil {
 		return err
 	}
