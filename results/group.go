@@ -31,6 +31,9 @@ type GroupRow struct {
 	F1          Stat `json:"final_f1"`
 	FLOPs       Stat `json:"final_flops"`
 	FLOPsCut    Stat `json:"final_flops_reduction"`
+	// VsBest compares the final accuracy with the best group of the same
+	// task, paired by seed (nil: fewer than two common seeds).
+	VsBest *Paired `json:"vs_best,omitempty"`
 
 	Runs []*Run `json:"-"` // the group's runs, in input order
 }
@@ -70,6 +73,7 @@ func Group(runs []*Run) []GroupRow {
 		g.FLOPs = stat(g.Runs, func(r *Run) float64 { return float64(r.Final.FLOPs) })
 		g.FLOPsCut = stat(g.Runs, func(r *Run) float64 { return r.Final.FLOPsReduction })
 	}
+	pairAgainstBest(rows)
 	slices.SortStableFunc(rows, func(a, b GroupRow) int {
 		return cmp.Or(strings.Compare(a.Dataset, b.Dataset), strings.Compare(a.Model, b.Model),
 			strings.Compare(a.Granularity, b.Granularity), strings.Compare(a.Algorithm, b.Algorithm),

@@ -98,7 +98,27 @@ var groupColumns = slices.Concat(
 	statColumns("final.compression", "compression", func(g *GroupRow) Stat { return g.Compression }, showStatRatio),
 	statColumns("final.flops", "FLOPs", func(g *GroupRow) Stat { return g.FLOPs }, showStatCount),
 	statColumns("final.flops_reduction", "FLOPs cut", func(g *GroupRow) Stat { return g.FLOPsCut }, showStatPercent),
+	[]groupColumn{
+		{key: "vs_best", label: "acc vs best, paired by seed (95 % CI)", table: true,
+			value: func(g *GroupRow) any { return showPaired(g.VsBest) }, text: func(g *GroupRow) string { return showPaired(g.VsBest) }},
+		pairedColumn("vs_best.mean", func(p *Paired) float64 { return p.Mean }),
+		pairedColumn("vs_best.lo", func(p *Paired) float64 { return p.Lo }),
+		pairedColumn("vs_best.hi", func(p *Paired) float64 { return p.Hi }),
+	},
 )
+
+// pairedColumn is a raw (csv / json) column of VsBest; NaN without one, 0
+// for the best group.
+func pairedColumn(key string, get func(*Paired) float64) groupColumn {
+	v := func(g *GroupRow) float64 {
+		if g.VsBest == nil {
+			return math.NaN()
+		}
+		return get(g.VsBest)
+	}
+	return groupColumn{key: key, label: key, numeric: true, raw: true,
+		value: func(g *GroupRow) any { return v(g) }, text: func(g *GroupRow) string { return formatFloat(v(g)) }}
+}
 
 // showStatPercent shows fractions as percentages: "98.12 ± 0.05 %".
 func showStatPercent(s Stat) string {

@@ -32,7 +32,8 @@ func TestGroupLeaderboardTable(t *testing.T) {
 	out := groupBoard(t, FormatTable, "")
 	// Hand-computed: genetic mean 0.98, sample std 0.01; compression 3 ± 1.
 	// random: mean 0.92, std sqrt(2 * 0.02²) = 0.028284; compression 6 ± sqrt(2).
-	for _, want := range []string{"final acc", "runs", "98.00 ± 1.00 %", "3.00 ± 1.00x", "92.00 ± 2.83 %", "6.00 ± 1.41x", "532.0K ± 0"} {
+	for _, want := range []string{"final acc", "runs", "98.00 ± 1.00 %", "3.00 ± 1.00x", "92.00 ± 2.83 %", "6.00 ± 1.41x", "532.0K ± 0",
+		"│ best ", "-5.50 [-37.26, +26.26] pts (2 seeds)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

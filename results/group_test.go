@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -48,5 +49,39 @@ func TestGroup(t *testing.T) {
 	}
 	if len(Group(nil)) != 0 {
 		t.Error("Group(nil) not empty")
+	}
+}
+
+// Groups are compared with the best of their task seed by seed: random
+// (seeds 1-2: 0.90, 0.94) against genetic (0.98, 0.97): differences -0.08
+// and -0.03, mean -0.055, std 0.05/√2, 95 % half-width t(1)·std/√2 =
+// 12.706 · 0.025. A group of another budget has its own best; a group of
+// one run is neither the best nor compared.
+func TestGroupPairsWithTheBest(t *testing.T) {
+	runs := groupRuns()
+	other, other2 := sampleRun("e", 1, 0.5, 2), sampleRun("e", 2, 0.6, 2)
+	other.Target, other2.Target = 0.9, 0.9
+	lone := sampleRun("e", 7, 0.995, 2) // most accurate, but one run
+	lone.Algorithm = "greedy"
+	groups := Group(append(runs, other, other2, lone))
+	by := map[string]*GroupRow{}
+	for i := range groups {
+		by[groups[i].Algorithm+fmt.Sprint(groups[i].Target)] = &groups[i]
+	}
+	if p := by["genetic0.5"].VsBest; p == nil || !p.Best || p.N != 3 {
+		t.Errorf("genetic: %+v, want the best", p)
+	}
+	p := by["random0.5"].VsBest
+	if h := 12.706 * 0.025; p == nil || p.Best || p.N != 2 || !near(p.Mean, -0.055) || !near(p.Lo, -0.055-h) || !near(p.Hi, -0.055+h) {
+		t.Errorf("random: %+v", p)
+	}
+	if p := by["genetic0.9"].VsBest; p == nil || !p.Best {
+		t.Errorf("the only group at 90 %%: %+v, want its own best", p)
+	}
+	if p := by["greedy0.5"].VsBest; p != nil {
+		t.Errorf("greedy (seed 7 only): %+v, want no comparison", p)
+	}
+	if tQuantile975(2) != 4.303 || math.Abs(tQuantile975(1000)-1.962) > 1e-3 {
+		t.Errorf("t quantiles %v %v", tQuantile975(2), tQuantile975(1000))
 	}
 }

@@ -55,7 +55,7 @@ func leaderboardCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&format, "format", "table", "table | markdown | csv | json")
 	c.Flags().StringVar(&sort, "sort", results.DefaultSort, "metric to sort by, e.g. final.accuracy, compression, final.flops")
-	c.Flags().BoolVar(&group, "group", false, "one row per (dataset, model, granularity, algorithm, target) group: mean ± std over its runs (seeds)")
+	c.Flags().BoolVar(&group, "group", false, "one row per (dataset, model, granularity, algorithm, target) group: mean ± std over its runs (seeds), and the accuracy against the best group paired by seed (95 % interval)")
 	c.Flags().StringArrayVar(&ignore, "ignore", nil, "a config key (e.g. model.checkpoint) whose differences do not make runs separate variants; repeatable")
 	c.Flags().BoolVar(&pareto, "pareto", false, "keep only runs (with --group: groups) not dominated in final accuracy and final compression")
 	return c
