@@ -32,7 +32,8 @@ type GroupRow struct {
 	FLOPs       Stat `json:"final_flops"`
 	FLOPsCut    Stat `json:"final_flops_reduction"`
 	// VsBest compares the final accuracy with the best group of the same
-	// task, paired by seed (nil: fewer than two common seeds).
+	// task, paired by seed (nil: no group of two runs or more in the task,
+	// or fewer than two seeds in common with its best).
 	VsBest *Paired `json:"vs_best,omitempty"`
 
 	Runs []*Run `json:"-"` // the group's runs, in input order

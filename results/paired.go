@@ -7,12 +7,12 @@ import (
 
 // Paired is a group's final accuracy against the best group of its task
 // (same dataset, model and budget), run by run with the same seed: the
-// differences' mean and its 95 % confidence interval (Student's t). Seeds
-// share a dense network, a validation split and the fine-tuning's data
-// order, so pairing removes much of the seed-to-seed spread that mean ±
-// std leaves in (ResNet-20 on Fashion-MNIST: one mask fine-tuned under
-// three seeds spans 0.26 points). An interval that holds 0 means the two
-// strategies are not told apart by these seeds.
+// differences' mean and its 95 % confidence interval (Student's t). Runs of
+// one seed share a validation split and random streams (and, in a sweep, a
+// dense network), so pairing removes the part of the seed-to-seed spread
+// they share, which mean ± std leaves in (ResNet-20 on Fashion-MNIST: one
+// mask fine-tuned under three seeds spans 0.26 points). An interval that
+// holds 0 means these seeds do not tell the two strategies apart.
 type Paired struct {
 	Best bool    `json:"best,omitempty"` // this is the best group
 	N    int     `json:"n"`              // seeds both groups ran
@@ -83,7 +83,7 @@ func tQuantile975(df int) float64 {
 }
 
 // showPaired shows a group's comparison with the best: "best",
-// "−0.05 [−0.19, +0.09] pts (3 seeds)", or "" without two common seeds.
+// "-0.05 [-0.19, +0.08] pts (3 seeds)" (accuracy points), or "".
 func showPaired(p *Paired) string {
 	switch {
 	case p == nil:
