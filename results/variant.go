@@ -52,7 +52,11 @@ func SetVariants(runs []*Run, dirs []string, ignore ...string) {
 			}
 			var parts []string
 			for key := range differ {
-				parts = append(parts, key+"="+e.conf[key])
+				v := e.conf[key]
+				if v == "" { // absent from this run's config.yaml (a key added since), or empty
+					v = "(default)"
+				}
+				parts = append(parts, key+"="+v)
 			}
 			slices.Sort(parts)
 			e.run.Variant = strings.Join(parts, " ")

@@ -54,8 +54,13 @@ func TestSetVariantsIgnore(t *testing.T) {
 	}
 	runs, dirs, err := FindRuns(root)
 	mustRun(t, err)
-	if g := Group(runs); len(g) != 2 {
+	g := Group(runs)
+	if len(g) != 2 {
 		t.Fatalf("without ignore: %d groups, want 2", len(g))
+	}
+	// A key one run leaves at its default reads as such, not as "key=".
+	if g[0].Variant != "model.checkpoint=(default)" || g[1].Variant != "model.checkpoint=runs/.cache/dense/x/model.ot" {
+		t.Errorf("variants %q, %q", g[0].Variant, g[1].Variant)
 	}
 	SetVariants(runs, dirs, "model.checkpoint")
 	if g := Group(runs); len(g) != 1 || g[0].N != 3 || g[0].Variant != "" {
