@@ -120,8 +120,8 @@ func fitCounts(space Space, c []int, budgeted bool) []int {
 	}
 	sum := func(f float64) int {
 		t := 0
-		for i := range c {
-			t += clamp(i, f*float64(max(c[i], 1)))
+		for _, k := range scaledCounts(c, clamp, f) {
+			t += k
 		}
 		return t
 	}
@@ -137,16 +137,11 @@ func fitCounts(space Space, c []int, budgeted bool) []int {
 			hi = mid
 		}
 	}
-	total = 0
-	for i := range c {
-		out[i] = clamp(i, lo*float64(max(c[i], 1)))
-		total += out[i]
+	out, total = scaledCounts(c, clamp, lo), 0
+	for _, k := range out {
+		total += k
 	}
-	order := make([]int, len(c))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return space.Segments[y].Size - space.Segments[x].Size })
+	order := largestFirst(space)
 	for total != space.Keep {
 		moved := false
 		for _, i := range order {
@@ -175,14 +170,7 @@ func fitCounts(space Space, c []int, budgeted bool) []int {
 // segment first, while one fits, so the cost ends within one slot's marginal
 // cost of the budget.
 func fitCost(space Space, c []int, clamp func(int, float64) int) []int {
-	scaled := func(f float64) []int {
-		out := make([]int, len(c))
-		for i := range c {
-			out[i] = clamp(i, f*float64(max(c[i], 1)))
-		}
-		return out
-	}
-	fits := func(f float64) bool { return space.Cost.Of(scaled(f)) <= space.MaxCost }
+	fits := func(f float64) bool { return space.Cost.Of(scaledCounts(c, clamp, f)) <= space.MaxCost }
 	lo, hi := 0.0, 1.0
 	for fits(hi) && hi < 1e12 {
 		hi *= 2
@@ -194,15 +182,10 @@ func fitCost(space Space, c []int, clamp func(int, float64) int) []int {
 			hi = mid
 		}
 	}
-	out := scaled(lo)
-	order := make([]int, len(c))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return space.Segments[y].Size - space.Segments[x].Size })
+	out := scaledCounts(c, clamp, lo)
 	for added := true; added; {
 		added = false
-		for _, i := range order {
+		for _, i := range largestFirst(space) {
 			if out[i] < space.Segments[i].Size && space.Cost.Of(out)+space.marginal(out, i) <= space.MaxCost {
 				out[i]++
 				added = true
@@ -210,6 +193,27 @@ func fitCost(space Space, c []int, clamp func(int, float64) int) []int {
 		}
 	}
 	return out
+}
+
+// scaledCounts is c scaled by f and clamped (a count of 0 scales as 1, so
+// every segment can grow back).
+func scaledCounts(c []int, clamp func(int, float64) int, f float64) []int {
+	out := make([]int, len(c))
+	for i := range c {
+		out[i] = clamp(i, f*float64(max(c[i], 1)))
+	}
+	return out
+}
+
+// largestFirst lists the segments by size, largest first (stable), the
+// order in which rounding remainders are settled.
+func largestFirst(space Space) []int {
+	order := make([]int, len(space.Segments))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return space.Segments[y].Size - space.Segments[x].Size })
+	return order
 }
 
 // initialAllocations is TopK's allocation (global ranking), the
