@@ -140,7 +140,11 @@ type FitnessConfig struct {
 	// fine-tuning instead: the cheapest front point whose validation error
 	// after this many fine-tuning epochs is at most max_error, found by
 	// bisection over the front by cost (each probe a short fine-tune; the
-	// search's own choice, within max_error already, is not probed).
+	// search's own choice, within max_error already, is probed only if it
+	// is to be chosen), each probe read through a fit over all probes that
+	// does not fall with the cost (a noisy dip pools with its neighbours).
+	// Probes as long as reconstruct.epochs are kept: the chosen one is the
+	// final network.
 	ProbeEpochs int `yaml:"probe_epochs,omitempty"`
 	// Cost is what a pareto search minimises beside the error, for neuron
 	// and channel masks: flops (default), params, units (kept neurons,

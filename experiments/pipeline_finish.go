@@ -21,6 +21,18 @@ import (
 // reconstruct recovers accuracy after the rebuild: choose the starting
 // weights (keep / rewind to the dense initialisation / reinit), then fine-tune.
 func (p *pipeline) reconstruct(final, dense *model.Net, m *prunedMask, s *splits) (*model.Net, error) {
+	if m.finetuned != "" && final.WeightMasks == nil {
+		// The probe started from this network and ran this recipe: its
+		// result is what fine-tuning again would give (deterministic).
+		n, err := model.Load(final.Arch, m.finetuned, final.Device)
+		if err == nil {
+			n.EvalBatch = final.EvalBatch
+			final.Drop()
+			p.printf("finetune: the chosen point's probe ran the same %d epochs; its network is the result (%s)\n", p.e.Reconstruct.Epochs, m.finetuned)
+			return n, nil
+		}
+		p.printf("finetune: the chosen point's probe cannot be reused (%v); fine-tuning again\n", err)
+	}
 	return p.reconstructFor(final, dense, m, s, p.e.Reconstruct.Epochs, "finetune")
 }
 

@@ -33,6 +33,9 @@ type prunedMask struct {
 	// replace the dense network's as the ones the mask applies to.
 	weights *model.Net
 	front   []search.Ranked // a pareto search's front, cheapest first
+	// finetuned is the chosen network's probe, already fine-tuned for
+	// reconstruct.epochs (probes as long as the final fine-tuning).
+	finetuned string
 }
 
 // granularity maps prune.granularity onto what a mask covers.
