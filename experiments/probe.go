@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/evoprune/evoprune/config"
 	"github.com/evoprune/evoprune/fitness"
 	"github.com/evoprune/evoprune/model"
 	"github.com/evoprune/evoprune/results"
@@ -39,6 +42,7 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 		return err
 	}
 	kept := func(i int) []int { return m.space.Counts(front[i].Mask) }
+	recipe := probeRecipe(p.e)
 	// The choice before fine-tuning is the upper end: every point costlier
 	// than it is within max_error before fine-tuning already.
 	hi := slices.IndexFunc(front, func(r search.Ranked) bool { return r.Mask.Equal(res.Best) })
@@ -47,7 +51,7 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 	}
 	known := map[int]float64{}
 	for i := range front {
-		if k := probeOf(probes, i, epochs, kept(i)); k >= 0 {
+		if k := probeOf(probes, i, epochs, recipe, kept(i)); k >= 0 {
 			known[i] = probes[k].ValAccuracy
 		}
 	}
@@ -79,11 +83,11 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 		// A probe as long as the final fine-tuning is the final network,
 		// should it be chosen: kept, so it is not fine-tuned twice.
 		if reuse {
-			if err := net.Save(p.probeModel(i)); err != nil {
+			if err := net.Save(p.probeModel(i, recipe)); err != nil {
 				return 0, fmt.Errorf("probe front point %d: %w", i+1, err)
 			}
 		}
-		probes = append(probes, results.Probe{Index: i, Kept: kept(i), ValAccuracyBefore: front[i].Score.ValAccuracy, ValAccuracy: acc, Epochs: epochs})
+		probes = append(probes, results.Probe{Index: i, Kept: kept(i), ValAccuracyBefore: front[i].Score.ValAccuracy, ValAccuracy: acc, Epochs: epochs, Recipe: recipe})
 		if err := results.WriteJSON(path, probes); err != nil {
 			return 0, err
 		}
@@ -103,15 +107,16 @@ func (p *pipeline) probeFront(dense *model.Net, m *prunedMask, res *search.Resul
 			len(probes), c+1, len(front), kept(c), 100*maxErr, epochs, 100*fit)
 	}
 	res.Best, res.BestScore = front[c].Mask, front[c].Score
-	if _, err := os.Stat(p.probeModel(c)); reuse && err == nil {
-		m.finetuned = p.probeModel(c)
+	if _, err := os.Stat(p.probeModel(c, recipe)); reuse && err == nil {
+		m.finetuned = p.probeModel(c, recipe)
 	}
 	return nil
 }
 
-// probeModel is where the network of front point i's probe is kept.
-func (p *pipeline) probeModel(i int) string {
-	return filepath.Join(p.dir.File(results.CheckpointDir), fmt.Sprintf("probe-%d.ot", i))
+// probeModel is where the network of front point i's probe under recipe
+// is kept (named by the recipe too, so a probe of another is never read).
+func (p *pipeline) probeModel(i int, recipe string) string {
+	return filepath.Join(p.dir.File(results.CheckpointDir), fmt.Sprintf("probe-%d-%s.ot", i, recipe))
 }
 
 // chooseProbed finds the cheapest of n points (sorted by cost) whose
@@ -185,13 +190,26 @@ func bisectProbed(n, hi int, known map[int]float64, probe func(int) (float64, er
 	return hi, fitAt(hi), nil
 }
 
-// probeOf is the probe of front point i of this length and these kept
-// counts (a probe of another length, from an edited config.yaml, does not
-// count), or -1.
-func probeOf(probes []results.Probe, i, epochs int, kept []int) int {
+// probeOf is the probe of front point i of this length, fine-tuning recipe
+// and kept counts (a probe of another length or recipe, from an edited
+// config.yaml, does not count), or -1.
+func probeOf(probes []results.Probe, i, epochs int, recipe string, kept []int) int {
 	return slices.IndexFunc(probes, func(pr results.Probe) bool {
-		return pr.Index == i && pr.Epochs == epochs && slices.Equal(pr.Kept, kept)
+		return pr.Index == i && pr.Epochs == epochs && pr.Recipe == recipe && slices.Equal(pr.Kept, kept)
 	})
+}
+
+// probeRecipe fingerprints everything but the length that makes a probe's
+// network: the reconstruction (method, init, rewinding), the fine-tuning
+// options it trains with, and adaptive BN. A resumed run whose config.yaml
+// changed any of them probes again instead of reading, or keeping as its
+// final network, a probe of the old recipe.
+func probeRecipe(e *config.Experiment) string {
+	o := retrainOptions(e, e.Seed+1, nil, nil)
+	o.Epochs = 0
+	r := e.Reconstruct
+	h := sha256.Sum256(fmt.Appendf(nil, "%+v|%s|%s|%d|%d", o, r.Method, r.Init, r.RewindIteration, e.Search.Fitness.AdaptBN))
+	return hex.EncodeToString(h[:6])
 }
 
 // probeFit returns the points of known (point → accuracy after

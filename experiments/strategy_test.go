@@ -804,5 +804,38 @@ func TestProbesChooseOnErrorAfterFineTuning(t *testing.T) {
 		slices.ContainsFunc(again[len(probes):], func(p results.Probe) bool { return p.Epochs != 2 }) {
 		t.Errorf("after the resume with 2-epoch probes: %+v (before: %+v)", again, probes)
 	}
+
+	// Resumed with another fine-tuning learning rate, the run probes again
+	// and does not take a probe's network of the old recipe as its result.
+	if err := os.Remove(filepath.Join(o.Dir, results.MetricsFile)); err != nil {
+		t.Fatal(err)
+	}
+	lr, err := config.LoadWith("testdata/tiny.yaml", append(sets, "search.fitness.probe_epochs=1", "reconstruct.lr=0.003"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	o3, err := Run(lr, RunOptions{Out: filepath.Dir(filepath.Dir(o.Dir)), Resume: o.Dir, Stdout: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var third []results.Probe
+	if b, err := os.ReadFile(filepath.Join(o.Dir, results.ProbeFile)); err != nil || json.Unmarshal(b, &third) != nil {
+		t.Fatalf("probes.json after the resume: %v", err)
+	}
+	fresh := third[len(again):]
+	if len(fresh) < 1 || slices.ContainsFunc(fresh, func(p results.Probe) bool { return p.Epochs != 1 || p.Recipe == probes[0].Recipe }) {
+		t.Errorf("after the resume with another learning rate: %+v (before: %+v)", fresh, again)
+	}
+	f3, err := results.ReadFront(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen3 := slices.IndexFunc(f3.Points, func(pt results.FrontPoint) bool { return pt.Chosen })
+	k = slices.IndexFunc(fresh, func(p results.Probe) bool { return p.Index == chosen3 })
+	if k < 0 || o3.Run.Final.ValAccuracy != fresh[k].ValAccuracy {
+		t.Errorf("final val acc %v after a new recipe, chosen point %d, new probes %+v: want the new probe's network", o3.Run.Final.ValAccuracy, chosen3, fresh)
+	}
+	t.Logf("new recipe: %d probes, final val acc %.4f (old %.4f)", len(fresh), o3.Run.Final.ValAccuracy, o.Run.Final.ValAccuracy)
 	strategyFails(t, "probes front points against max_error", "search.fitness.objective=pareto", "search.fitness.probe_epochs=2")
 }

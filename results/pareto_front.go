@@ -135,6 +135,7 @@ type Probe struct {
 	Index             int     `json:"index"`
 	Kept              []int   `json:"kept"`
 	Epochs            int     `json:"epochs"`
+	Recipe            string  `json:"recipe,omitempty"` // fingerprint of the fine-tuning recipe (not its length)
 	ValAccuracyBefore float64 `json:"val_accuracy_before"`
 	ValAccuracy       float64 `json:"val_accuracy"`
 }
