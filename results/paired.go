@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"maps"
 	"math"
 )
 
@@ -24,18 +25,46 @@ type Paired struct {
 // pairAgainstBest fills VsBest: the best group of each task is the one
 // with the highest mean final accuracy among those of two runs or more (one
 // run is no evidence to rank on), and every other group that shares two
-// seeds with it is compared with it.
+// seeds with it is compared with it. Means over different seeds do not
+// rank groups (seed 5 can be a hard seed for every strategy), so where the
+// candidates share two seeds or more they are ranked by their means over
+// those seeds alone.
 func pairAgainstBest(rows []GroupRow) {
 	type task struct {
 		dataset, model      string
 		target, targetFLOPs float64
 	}
-	best := map[task]int{}
+	candidates := map[task][]int{}
 	for i, g := range rows {
-		k := task{g.Dataset, g.Model, g.Target, g.TargetFLOPs}
-		if j, ok := best[k]; g.N >= 2 && (!ok || g.Accuracy.Mean > rows[j].Accuracy.Mean) {
-			best[k] = i
+		if g.N >= 2 {
+			k := task{g.Dataset, g.Model, g.Target, g.TargetFLOPs}
+			candidates[k] = append(candidates[k], i)
 		}
+	}
+	best := map[task]int{}
+	for k, idx := range candidates {
+		shared := seedAccuracies(rows[idx[0]].Runs)
+		for _, i := range idx[1:] {
+			own := seedAccuracies(rows[i].Runs)
+			maps.DeleteFunc(shared, func(seed int64, _ float64) bool { _, ok := own[seed]; return !ok })
+		}
+		score := func(i int) float64 {
+			if len(shared) < 2 {
+				return rows[i].Accuracy.Mean
+			}
+			own, sum := seedAccuracies(rows[i].Runs), 0.0
+			for seed := range shared {
+				sum += own[seed]
+			}
+			return sum / float64(len(shared))
+		}
+		b := idx[0]
+		for _, i := range idx[1:] {
+			if score(i) > score(b) {
+				b = i
+			}
+		}
+		best[k] = b
 	}
 	for i := range rows {
 		g := &rows[i]
@@ -47,10 +76,7 @@ func pairAgainstBest(rows []GroupRow) {
 			g.VsBest = &Paired{Best: true, N: g.N}
 			continue
 		}
-		bySeed := map[int64]float64{}
-		for _, r := range rows[j].Runs {
-			bySeed[r.Seed] = r.Final.Accuracy
-		}
+		bySeed := seedAccuracies(rows[j].Runs)
 		var d []float64
 		seen := map[int64]bool{}
 		for _, r := range g.Runs {
@@ -66,6 +92,18 @@ func pairAgainstBest(rows []GroupRow) {
 		h := tQuantile975(len(d)-1) * s.Std / math.Sqrt(float64(len(d)))
 		g.VsBest = &Paired{N: len(d), Mean: s.Mean, Lo: s.Mean - h, Hi: s.Mean + h}
 	}
+}
+
+// seedAccuracies maps each seed of runs to its final accuracy (the first
+// run of a seed, where one was run twice).
+func seedAccuracies(runs []*Run) map[int64]float64 {
+	m := map[int64]float64{}
+	for _, r := range runs {
+		if _, ok := m[r.Seed]; !ok {
+			m[r.Seed] = r.Final.Accuracy
+		}
+	}
+	return m
 }
 
 // tQuantile975 is Student's t at 0.975 for df degrees of freedom (the
