@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 )
 
 // Paired is a group's final accuracy against the best group of its task
@@ -53,7 +54,7 @@ func pairAgainstBest(rows []GroupRow) {
 				return rows[i].Accuracy.Mean
 			}
 			own, sum := seedAccuracies(rows[i].Runs), 0.0
-			for seed := range shared {
+			for _, seed := range slices.Sorted(maps.Keys(shared)) { // one order: ties stay ties
 				sum += own[seed]
 			}
 			return sum / float64(len(shared))
