@@ -537,7 +537,14 @@ func TestParetoCosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.Cost != cost || f.DenseCost <= 0 || len(f.Points) < 4 {
+		want := 4
+		if cost == "latency" {
+			// Timing a 64-32 MLP is mostly per-op overhead: on a loaded
+			// machine its fitted widths' slopes can be ~0, and the front
+			// then holds as few as 2 points (CI, once in many runs).
+			want = 2
+		}
+		if f.Cost != cost || f.DenseCost <= 0 || len(f.Points) < want {
 			t.Fatalf("%s: front cost %q, dense %.4g, %d points", cost, f.Cost, f.DenseCost, len(f.Points))
 		}
 		for i, pt := range f.Points {
