@@ -181,6 +181,12 @@ func TestIterativeMagnitudeReachesTheTarget(t *testing.T) {
 	if o.Run.Final.FLOPs >= o.Run.Dense.FLOPs {
 		t.Errorf("final network not smaller: %d FLOPs", o.Run.Final.FLOPs)
 	}
+	// Every retraining epoch of every round is reported as it ends.
+	if b, err := os.ReadFile(filepath.Join(o.Dir, results.LogFile)); err != nil {
+		t.Fatal(err)
+	} else if n := strings.Count(string(b), "iterative-magnitude: round "); n != 4 || !strings.Contains(string(b), "round 2/2: epoch 1/1  loss ") {
+		t.Errorf("log reports %d round lines, want 2 epochs and 2 ends:\n%s", n, b)
+	}
 
 	// Rewound to the initialisation and not retrained, the masked network
 	// is an untrained one: far below the dense accuracy.

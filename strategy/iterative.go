@@ -119,7 +119,14 @@ func iterativeMagnitude(s *Search) (*Found, error) {
 			}
 		}
 		if e.Reconstruct.Epochs > 0 {
-			if err := model.Train(net, s.Train, s.retrain(e.Seed+100+int64(r))); err != nil {
+			o := s.retrain(e.Seed + 100 + int64(r))
+			// A round can take many minutes (LeNet-5: ~10 epochs of the
+			// unpruned shapes): say how it goes.
+			o.Epoch = func(epoch int, loss float64, d time.Duration) error {
+				s.Printf("iterative-magnitude: round %d/%d: epoch %d/%d  loss %.4f  (%.1fs)\n", r, rounds, epoch+1, o.Epochs, loss, d.Seconds())
+				return nil
+			}
+			if err := model.Train(net, s.Train, o); err != nil {
 				return nil, fmt.Errorf("iterative-magnitude: round %d: retrain: %w", r, err)
 			}
 		}
